@@ -1,0 +1,248 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/klpcheck/klpcheck/counterexamples"
+	"github.com/klpcheck/klpcheck/explore"
+	"github.com/klpcheck/klpcheck/internal/atomicfile"
+	"github.com/klpcheck/klpcheck/model"
+)
+
+const exploreUsage = `usage: klpcheck explore [flags]
+
+Explore runs a breadth-first search over every interleaving of the model's
+actions (module loads and unloads, sysfs writes, the transition work,
+free_work and task events) from the initial state, and checks every safety
+property on every state and step.
+
+When a property fails, it prints the shortest counterexample as text and
+writes it as Graphviz DOT to trace.dot under --out. When a bound stops the
+search first, the verdict is "bounded", never "verified".
+
+Exit status: 0 every property holds within the bounds; 1 a property failed;
+2 usage error; 3 a bound was reached without a verdict; 130 interrupted.
+`
+
+// exploreFlags are the parsed flags of the explore command.
+type exploreFlags struct {
+	opts explore.Options
+	out  string
+	json bool
+}
+
+func parseExploreFlags(args []string, stderr io.Writer) (exploreFlags, error) {
+	var (
+		f                exploreFlags
+		kernel, mutant   string
+		patches, tasks   int
+		functions, depth int
+		states           int
+	)
+	def := model.DefaultConfig()
+	fs := newFlagSet("explore", exploreUsage, stderr)
+	fs.StringVar(&kernel, "kernel", def.Kernel.String(), "livepatch core generation to model: 958ef1e")
+	fs.IntVar(&patches, "patches", def.Patches, fmt.Sprintf("number of livepatch modules, 1 to %d", model.MaxPatches))
+	fs.IntVar(&tasks, "tasks", def.Tasks, fmt.Sprintf("number of tasks, 1 to %d", model.MaxTasks))
+	fs.IntVar(&functions, "functions", def.Functions, fmt.Sprintf("number of patched functions, 1 to %d; a task inside f0 may call f1", model.MaxFunctions))
+	fs.StringVar(&mutant, "mutant", "none", `seeded bug to switch in (see "klpcheck mutants")`)
+	fs.IntVar(&depth, "max-depth", 0, "do not expand states more than this many steps from the initial state; 0 means no limit")
+	fs.IntVar(&states, "max-states", 0, "stop after storing this many distinct states; 0 means no limit")
+	fs.StringVar(&f.out, "out", "klpcheck-out", "directory that receives the counterexample (trace.dot, trace.txt)")
+	fs.BoolVar(&f.json, "json", false, "print the result as one JSON object instead of text")
+	if err := parseFlags(fs, args); err != nil {
+		return f, err
+	}
+
+	if err := checkRange("patches", patches, 1, model.MaxPatches); err != nil {
+		return f, err
+	}
+	if err := checkRange("tasks", tasks, 1, model.MaxTasks); err != nil {
+		return f, err
+	}
+	if err := checkRange("functions", functions, 1, model.MaxFunctions); err != nil {
+		return f, err
+	}
+	if err := checkRange("max-depth", depth, 0, math.MaxUint16-1); err != nil {
+		return f, err
+	}
+	if err := checkRange("max-states", states, 0, math.MaxInt32); err != nil {
+		return f, err
+	}
+	k, err := model.ParseKernel(kernel)
+	if err != nil {
+		return f, usagef("invalid --kernel: %v", err)
+	}
+	m, err := model.ParseMutant(mutant)
+	if err != nil {
+		return f, usagef("invalid --mutant: %v", err)
+	}
+	if f.out == "" {
+		return f, usagef("invalid --out \"\": must name a directory")
+	}
+
+	f.opts = explore.Options{
+		Config:    model.Config{Kernel: k, Patches: patches, Tasks: tasks, Functions: functions, Mutant: m},
+		MaxDepth:  depth,
+		MaxStates: states,
+	}
+	return f, nil
+}
+
+func runExplore(args []string, stdout, stderr io.Writer) (int, error) {
+	f, err := parseExploreFlags(args, stderr)
+	if err != nil {
+		return exitUsage, err
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	res, err := explore.Run(ctx, f.opts)
+	if err != nil {
+		return exitUsage, usageError{err}
+	}
+
+	var x *counterexamples.Counterexample
+	dotFile := ""
+	if res.Violation != nil {
+		x = counterexamples.New(f.opts.Config, res.Violation)
+		dotFile, err = writeCounterexample(f.out, x)
+		if err != nil {
+			return exitViolation, err
+		}
+	}
+
+	if f.json {
+		err = printJSON(stdout, f.opts, res, dotFile)
+	} else {
+		err = printSummary(stdout, f.opts, res, x, dotFile)
+	}
+	if err != nil {
+		return exitViolation, err
+	}
+
+	switch res.Verdict {
+	case explore.Violated:
+		return exitViolation, nil
+	case explore.Bounded:
+		return exitBounded, nil
+	case explore.Interrupted:
+		return 130, nil
+	}
+	return exitOK, nil
+}
+
+// writeCounterexample writes trace.dot and trace.txt under dir and returns
+// the path of the DOT file.
+func writeCounterexample(dir string, x *counterexamples.Counterexample) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("create output directory: %w", err)
+	}
+	dot := filepath.Join(dir, "trace.dot")
+	if err := atomicfile.Write(dot, func(w *os.File) error { return x.WriteDOT(w) }); err != nil {
+		return "", err
+	}
+	txt := filepath.Join(dir, "trace.txt")
+	if err := atomicfile.Write(txt, func(w *os.File) error { return x.WriteText(w) }); err != nil {
+		return "", err
+	}
+	return dot, nil
+}
+
+func printSummary(w io.Writer, opts explore.Options, res *explore.Result, x *counterexamples.Counterexample, dotFile string) error {
+	c := opts.Config
+	fmt.Fprintf(w, "klpcheck: kernel %s, patches %d, tasks %d, functions %d, mutant %s\n",
+		c.Kernel, c.Patches, c.Tasks, c.Functions, c.Mutant)
+	if x != nil {
+		fmt.Fprintln(w)
+		if err := x.WriteText(w); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "\ncounterexample written to %s (render with: dot -Tsvg %s)\n\n", dotFile, dotFile)
+	}
+	fmt.Fprintf(w, "verdict: %s", res.Verdict)
+	switch {
+	case res.Violation != nil:
+		fmt.Fprintf(w, " (%s %s)", res.Violation.ID, res.Violation.Name)
+	case res.Verdict == explore.Bounded:
+		fmt.Fprintf(w, " (stopped by %s)", res.BoundReason)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "distinct states: %d\ntransitions: %d\nmax depth: %d\nseconds: %.3f\nstates per second: %.0f\n",
+		res.DistinctStates, res.Transitions, res.MaxDepth, res.Elapsed.Seconds(), res.StatesPerSecond())
+	for _, wt := range res.Witnesses {
+		if wt.Reached {
+			fmt.Fprintf(w, "witness %s (%s): reached at depth %d\n", wt.ID, wt.Name, wt.Depth)
+		} else {
+			fmt.Fprintf(w, "witness %s (%s): NOT reached\n", wt.ID, wt.Name)
+		}
+	}
+	return nil
+}
+
+// jsonResult is the --json output. Field names are a stable interface.
+type jsonResult struct {
+	Verdict         string        `json:"verdict"`
+	Kernel          string        `json:"kernel"`
+	Patches         int           `json:"patches"`
+	Tasks           int           `json:"tasks"`
+	Functions       int           `json:"functions"`
+	Mutant          string        `json:"mutant"`
+	DistinctStates  int           `json:"distinct_states"`
+	Transitions     int           `json:"transitions"`
+	MaxDepth        int           `json:"max_depth"`
+	Seconds         float64       `json:"seconds"`
+	StatesPerSecond float64       `json:"states_per_second"`
+	BoundReason     string        `json:"bound_reason,omitempty"`
+	Property        string        `json:"property,omitempty"`
+	PropertyName    string        `json:"property_name,omitempty"`
+	Detail          string        `json:"detail,omitempty"`
+	TraceLength     int           `json:"trace_length,omitempty"`
+	DotFile         string        `json:"dot_file,omitempty"`
+	Witnesses       []jsonWitness `json:"witnesses"`
+}
+
+type jsonWitness struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Reached bool   `json:"reached"`
+	Depth   int    `json:"depth,omitempty"`
+}
+
+func printJSON(w io.Writer, opts explore.Options, res *explore.Result, dotFile string) error {
+	c := opts.Config
+	out := jsonResult{
+		Verdict:         string(res.Verdict),
+		Kernel:          c.Kernel.String(),
+		Patches:         c.Patches,
+		Tasks:           c.Tasks,
+		Functions:       c.Functions,
+		Mutant:          c.Mutant.String(),
+		DistinctStates:  res.DistinctStates,
+		Transitions:     res.Transitions,
+		MaxDepth:        res.MaxDepth,
+		Seconds:         res.Elapsed.Seconds(),
+		StatesPerSecond: res.StatesPerSecond(),
+		BoundReason:     res.BoundReason,
+		DotFile:         dotFile,
+		Witnesses:       []jsonWitness{},
+	}
+	if v := res.Violation; v != nil {
+		out.Property, out.PropertyName, out.Detail = v.ID, v.Name, v.Detail
+		out.TraceLength = len(v.Trace.Steps)
+	}
+	for _, wt := range res.Witnesses {
+		out.Witnesses = append(out.Witnesses, jsonWitness{ID: wt.ID, Name: wt.Name, Reached: wt.Reached, Depth: wt.Depth})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}

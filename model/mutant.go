@@ -1,0 +1,88 @@
+package model
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Mutant names one seeded bug in the model. Each mutant is a one-line change
+// to a kernel routine that a named property must catch.
+type Mutant uint8
+
+const (
+	NoMutant Mutant = iota
+	// M1: __klp_disable_patch clears enabled after klp_try_complete_transition
+	// (the v5.0 order), so a transition that completes inline never frees the patch.
+	M1
+	// M2: klp_free_patch_finish calls module_put even for a forced patch.
+	M2
+	// M3: enabled_store runs klp_free_patch_finish inline instead of
+	// scheduling free_work, so the handler waits for its own kobject release.
+	M3
+	// M4: enabled_store accepts 1 on a disabled patch that is not in
+	// transition and calls __klp_enable_patch.
+	M4
+	// M5: klp_complete_transition also calls module_put after an unforced
+	// unpatching transition, as v5.0 did, on top of the put in free_work.
+	M5
+	// M6: klp_free_patch_start leaves the patch on klp_patches.
+	M6
+	// M11: __klp_enable_patch starts a transition while another is in progress.
+	M11
+)
+
+type mutantInfo struct {
+	name, summary string
+}
+
+var mutants = [...]mutantInfo{
+	NoMutant: {"none", "the kernel as it is"},
+	M1:       {"M1", "__klp_disable_patch clears enabled after klp_try_complete_transition, as v5.0 did"},
+	M2:       {"M2", "klp_free_patch_finish drops the module reference of a forced patch"},
+	M3:       {"M3", "enabled_store runs klp_free_patch_finish inline instead of scheduling free_work"},
+	M4:       {"M4", "enabled_store re-enables a disabled patch that is not in transition"},
+	M5:       {"M5", "klp_complete_transition drops the module reference after unpatching, as v5.0 did"},
+	M6:       {"M6", "klp_free_patch_start does not remove the patch from klp_patches"},
+	M11:      {"M11", "__klp_enable_patch has no -EBUSY guard for a transition in progress"},
+}
+
+func (m Mutant) String() string {
+	if int(m) < len(mutants) {
+		return mutants[m].name
+	}
+	return fmt.Sprintf("Mutant(%d)", m)
+}
+
+// Summary returns a one-line description of the seeded bug.
+func (m Mutant) Summary() string {
+	if int(m) < len(mutants) {
+		return mutants[m].summary
+	}
+	return ""
+}
+
+// Mutants returns every seeded bug, NoMutant excluded, in a fixed order.
+func Mutants() []Mutant {
+	all := make([]Mutant, 0, len(mutants)-1)
+	for m := range mutants[1:] {
+		all = append(all, Mutant(m+1))
+	}
+	return all
+}
+
+// ParseMutant returns the mutant named s; "none" and "" select NoMutant.
+func ParseMutant(s string) (Mutant, error) {
+	if s == "" {
+		return NoMutant, nil
+	}
+	for m, info := range mutants {
+		if strings.EqualFold(s, info.name) {
+			return Mutant(m), nil
+		}
+	}
+	names := make([]string, 0, len(mutants))
+	for _, info := range mutants {
+		names = append(names, info.name)
+	}
+	return 0, fmt.Errorf("unknown mutant %q: valid mutants are %s", s, strings.Join(names, ", "))
+}
