@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unsafe"
 
 	"github.com/klpcheck/klpcheck/invariants"
 	"github.com/klpcheck/klpcheck/model"
@@ -48,6 +49,28 @@ type Options struct {
 	// MaxStates stops the search once this many distinct states are
 	// stored; 0 means no limit.
 	MaxStates int
+	// Progress, if set, is called from the search about every
+	// ProgressInterval (default 2 s) with the counts so far. It must return
+	// quickly and must not retain its argument.
+	Progress         func(Progress)
+	ProgressInterval time.Duration
+}
+
+// Progress is a snapshot of a running search.
+type Progress struct {
+	Depth          int // depth of the states being expanded
+	DistinctStates int
+	Queued         int // states found but not yet expanded
+	Transitions    int
+	Elapsed        time.Duration
+	BytesPerState  float64 // memory of the visited set divided by distinct states
+}
+
+// Coverage counts, for one action kind, how often an action of that kind
+// was enabled in an expanded state and how often it led to a new state.
+type Coverage struct {
+	Enabled   int
+	NewStates int
 }
 
 // Step is one step of a trace: the action taken, its outcome and the state
@@ -102,6 +125,8 @@ type Result struct {
 	// BoundReason names the bound that stopped the search when Verdict is
 	// Bounded.
 	BoundReason string
+	// Coverage is indexed by model.Kind.
+	Coverage [model.NumKinds]Coverage
 }
 
 // StatesPerSecond returns distinct states divided by elapsed time.
@@ -126,9 +151,10 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		return nil, fmt.Errorf("invalid max states %d: must be 0 (no limit) or more", opts.MaxStates)
 	}
 	e := newExplorer(opts)
-	start := time.Now()
+	e.start = time.Now()
+	e.lastProgress = e.start
 	e.run(ctx)
-	e.res.Elapsed = time.Since(start)
+	e.res.Elapsed = time.Since(e.start)
 	return &e.res, nil
 }
 
@@ -151,6 +177,34 @@ type explorer struct {
 	depth   []uint16
 	reached []bool // per Sometimes property
 	res     Result
+
+	start        time.Time
+	lastProgress time.Time
+}
+
+// reportProgress calls opts.Progress when the interval has passed. It reads
+// the clock once per 1024 calls to keep the cost off the hot loop.
+func (e *explorer) reportProgress(depth, queued int) {
+	if e.opts.Progress == nil || e.res.Transitions%1024 != 0 {
+		return
+	}
+	interval := e.opts.ProgressInterval
+	if interval <= 0 {
+		interval = 2 * time.Second
+	}
+	now := time.Now()
+	if now.Sub(e.lastProgress) < interval {
+		return
+	}
+	e.lastProgress = now
+	// NOTE: the map's real footprint is not visible from Go; this counts
+	// the stored state, its map key and the parent, action and depth slices.
+	const perState = 2*unsafe.Sizeof(model.State{}) + 4 + unsafe.Sizeof(model.Action{}) + 2 + 4
+	e.opts.Progress(Progress{
+		Depth: depth, DistinctStates: len(e.states), Queued: queued,
+		Transitions: e.res.Transitions, Elapsed: now.Sub(e.start),
+		BytesPerState: float64(perState),
+	})
 }
 
 func newExplorer(opts Options) *explorer {
@@ -199,9 +253,11 @@ func (e *explorer) run(ctx context.Context) {
 			continue
 		}
 
+		e.reportProgress(d, len(e.states)-next-1)
 		for _, a := range buf {
 			succ, out := c.Step(s, a)
 			e.res.Transitions++
+			e.res.Coverage[a.Kind].Enabled++
 
 			// Step properties hold on every step, also into known states.
 			if e.checkStep(&s, a, &succ, out, int32(next)) != nil {
@@ -213,6 +269,7 @@ func (e *explorer) run(ctx context.Context) {
 			if _, seen := e.index[succ]; seen {
 				continue
 			}
+			e.res.Coverage[a.Kind].NewStates++
 			if e.add(succ, int32(next), a, d+1) != nil {
 				return
 			}
