@@ -178,14 +178,19 @@ type explorer struct {
 	reached []bool // per Sometimes property
 	res     Result
 
-	start        time.Time
-	lastProgress time.Time
+	start         time.Time
+	lastProgress  time.Time
+	progressCalls int
 }
 
 // reportProgress calls opts.Progress when the interval has passed. It reads
 // the clock once per 1024 calls to keep the cost off the hot loop.
 func (e *explorer) reportProgress(depth, queued int) {
-	if e.opts.Progress == nil || e.res.Transitions%1024 != 0 {
+	if e.opts.Progress == nil {
+		return
+	}
+	e.progressCalls++
+	if e.progressCalls%1024 != 0 {
 		return
 	}
 	interval := e.opts.ProgressInterval

@@ -57,13 +57,13 @@ func (o Outcome) Rejected() bool { return o.Err != 0 }
 type EventKind uint8
 
 const (
-	EventEnabling      EventKind = iota // __klp_enable_patch, pr_notice
-	EventInitializing                   // klp_init_transition, pr_debug
-	EventStarting                       // klp_start_transition, pr_notice
-	EventCompleting                     // klp_complete_transition, pr_debug
-	EventComplete                       // klp_complete_transition, pr_notice
-	EventReversing                      // klp_reverse_transition, pr_debug
-	EventForcing                        // klp_force_transition, pr_warn
+	EventEnabling     EventKind = iota // __klp_enable_patch, pr_notice
+	EventInitializing                  // klp_init_transition, pr_debug
+	EventStarting                      // klp_start_transition, pr_notice
+	EventCompleting                    // klp_complete_transition, pr_debug
+	EventComplete                      // klp_complete_transition, pr_notice
+	EventReversing                     // klp_reverse_transition, pr_debug
+	EventForcing                       // klp_force_transition, pr_warn
 )
 
 // Event is one message the kernel would print, in the order it prints them.
