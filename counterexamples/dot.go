@@ -44,9 +44,7 @@ func (x *Counterexample) WriteDOT(w io.Writer) error {
 }
 
 func (x *Counterexample) title() string {
-	c := x.Config
-	return fmt.Sprintf("klpcheck: %s %s\nkernel %s, patches %d, tasks %d, functions %d, mutant %s, %d steps",
-		x.PropertyID, x.PropertyName, c.Kernel, c.Patches, c.Tasks, c.Functions, c.Mutant, len(x.Steps))
+	return fmt.Sprintf("klpcheck: %s %s\n%s, %d steps", x.PropertyID, x.PropertyName, x.Config.String(), len(x.Steps))
 }
 
 // attributes formats DOT attributes in sorted key order. Only labels may
@@ -95,11 +93,9 @@ func quote(s string) string {
 // action, kernel function, error and changed fields.
 func (x *Counterexample) WriteText(w io.Writer) error {
 	bw := bufio.NewWriter(w)
-	c := x.Config
 	fmt.Fprintf(bw, "counterexample: %s %s\n", x.PropertyID, x.PropertyName)
 	fmt.Fprintf(bw, "  %s\n", x.Detail)
-	fmt.Fprintf(bw, "  kernel %s, patches %d, tasks %d, functions %d, mutant %s, %d steps\n\n",
-		c.Kernel, c.Patches, c.Tasks, c.Functions, c.Mutant, len(x.Steps))
+	fmt.Fprintf(bw, "  %s, %d steps\n\n", x.Config.String(), len(x.Steps))
 	fmt.Fprintf(bw, "state 0 (initial)\n%s\n", indent(x.InitialLabel))
 	for i, s := range x.Steps {
 		n := i + 1

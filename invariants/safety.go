@@ -38,9 +38,10 @@ var safety = []Property{
 		State:  checkS8,
 	},
 	{
-		ID: "S9", Name: "module reference count is 1 exactly while the patch lives or is forced",
-		Reason: "klp_init_patch_early takes one reference and klp_free_patch_finish drops it, unless the patch was forced.",
-		State:  checkS9,
+		ID: "S9", Name: "module reference count matches the patch's life",
+		Reason: "At 958ef1e klp_init_patch_early takes one reference and klp_free_patch_finish drops it unless the patch was forced, so the count is 1 exactly while the patch lives or is forced. " +
+			"At v5.0 each __klp_enable_patch takes one and each unforced unpatching completion drops one, so while klp_forced is clear the count is 1 exactly while the patch is enabled or in transition, and after a force it never falls below that.",
+		State: checkS9,
 	},
 	{
 		ID: "S10", Name: "no use after free",
@@ -53,9 +54,10 @@ var safety = []Property{
 		Step:   checkS11,
 	},
 	{
-		ID: "S13", Name: "only the last patch disables",
-		Reason: "At 958ef1e __klp_disable_patch refuses a patch that is not last on klp_patches, and patches are pushed on func_stack in list order.",
-		State:  checkS13, Step: checkS13Step,
+		ID: "S13", Name: "stacking order",
+		Reason: "Patches are pushed on func_stack in klp_patches order. At 958ef1e __klp_disable_patch refuses a patch that is not last on klp_patches. " +
+			"At v5.0 __klp_enable_patch refuses a patch whose predecessor on the list is disabled and __klp_disable_patch one whose successor is enabled.",
+		State: checkS13, Step: checkS13Step,
 	},
 	{
 		ID: "S14", Name: "only the transition patch has functions in transition",
@@ -64,12 +66,13 @@ var safety = []Property{
 	},
 	{
 		ID: "S16", Name: "listed patches are enabled or in transition, and never re-enabled",
-		Reason: "Since 958ef1e klp_patches holds only patches in use, and enabled_store refuses to enable a disabled patch outside a reversal.",
-		State:  checkS16, Step: checkS16Step,
+		Reason: "Since 958ef1e klp_patches holds only patches in use, and enabled_store refuses to enable a disabled patch outside a reversal. " +
+			"v5.0 does not make this promise: klp_patches holds every registered patch, disabled ones included, and enabled_store enables a disabled patch again, so the property is skipped there.",
+		State: checkS16, Step: checkS16Step, Applies: only958ef1e,
 	},
 	{
 		ID: "S17", Name: "forced is sticky and covers every listed patch",
-		Reason: "klp_force_transition marks every patch on klp_patches and nothing clears the flag.",
+		Reason: "At 958ef1e klp_force_transition marks every patch on klp_patches and nothing clears the flag. At v5.0 it sets the global klp_forced, which nothing clears, and the model marks the listed patches with a ghost flag.",
 		Step:   checkS17,
 	},
 	{
@@ -79,8 +82,9 @@ var safety = []Property{
 	},
 	{
 		ID: "no-leak", Name: "with no transition every listed patch is enabled",
-		Reason: "A disabled patch is freed when its unpatching transition completes, so one left on klp_patches keeps its sysfs directory and module reference forever.",
-		State:  checkNoLeak,
+		Reason: "At 958ef1e a disabled patch is freed when its unpatching transition completes, so one left on klp_patches keeps its sysfs directory and module reference forever. " +
+			"At v5.0 a disabled patch stays registered on klp_patches until module_exit, so the property is skipped there.",
+		State: checkNoLeak, Applies: only958ef1e,
 	},
 }
 
@@ -192,7 +196,7 @@ func checkS8(c *model.Config, s *model.State) (bool, string) {
 		case p.FreeWork:
 			return false, fmt.Sprintf("module of P%d is unloaded while its free_work is pending", k)
 		}
-		for f := 0; f < c.Functions; f++ {
+		for f := 0; f < c.NumFuncs(); f++ {
 			if s.FuncStacks[f].Index(k) >= 0 {
 				return false, fmt.Sprintf("module of P%d is unloaded while its function is on func_stack(f%d)", k, f)
 			}
@@ -209,6 +213,9 @@ func checkS8(c *model.Config, s *model.State) (bool, string) {
 }
 
 func checkS9(c *model.Config, s *model.State) (bool, string) {
+	if c.V50() {
+		return checkS9V50(c, s)
+	}
 	for k := 0; k < c.Patches; k++ {
 		p := &s.Patches[k]
 		want := int8(0)
@@ -217,6 +224,27 @@ func checkS9(c *model.Config, s *model.State) (bool, string) {
 		}
 		if p.Ref != want {
 			return false, fmt.Sprintf("the core holds %d references on the module of P%d, expected %d", p.Ref, k, want)
+		}
+	}
+	return holds()
+}
+
+func checkS9V50(c *model.Config, s *model.State) (bool, string) {
+	for k := 0; k < c.Patches; k++ {
+		p := &s.Patches[k]
+		held := int8(0)
+		if p.Loaded && (p.Enabled || int(s.TransitionPatch) == k) {
+			held = 1
+		}
+		switch {
+		case p.Ref < 0:
+			return false, fmt.Sprintf("the core holds %d references on the module of P%d", p.Ref, k)
+		case !p.Loaded && p.Ref != 0:
+			return false, fmt.Sprintf("the core holds %d references on the unloaded module of P%d", p.Ref, k)
+		case !s.KlpForced && p.Ref != held:
+			return false, fmt.Sprintf("the core holds %d references on the module of P%d with klp_forced clear, expected %d", p.Ref, k, held)
+		case s.KlpForced && p.Ref < held:
+			return false, fmt.Sprintf("the core holds %d references on the module of P%d, which is enabled or in transition", p.Ref, k)
 		}
 	}
 	return holds()
@@ -282,6 +310,9 @@ func checkS13(c *model.Config, s *model.State) (bool, string) {
 }
 
 func checkS13Step(c *model.Config, prev *model.State, a model.Action, next *model.State, out model.Outcome) (bool, string) {
+	if c.V50() {
+		return checkS13StepV50(c, prev, a, next, out)
+	}
 	if a.Kind != model.Disable || out.Rejected() || prev.InTransition() {
 		return holds()
 	}
@@ -289,6 +320,40 @@ func checkS13Step(c *model.Config, prev *model.State, a model.Action, next *mode
 		return false, fmt.Sprintf("P%d was disabled while P%d is last on klp_patches", a.Patch, tail)
 	}
 	return holds()
+}
+
+// checkS13StepV50 checks the v5.0 stacking rules on every enable that
+// starts a transition and every disable that starts one.
+func checkS13StepV50(c *model.Config, prev *model.State, a model.Action, next *model.State, out model.Outcome) (bool, string) {
+	if out.Flags&model.FlagInitTransition == 0 || prev.InTransition() {
+		return holds()
+	}
+	k := int(a.Patch)
+	i := listPosition(next, k)
+	if i < 0 {
+		// A failed insmod already took the patch off the list again.
+		return holds()
+	}
+	switch a.Kind {
+	case model.Insmod, model.Enable:
+		if i > 0 && !prev.Patches[next.List[i-1]].Enabled {
+			return false, fmt.Sprintf("P%d was enabled while its predecessor P%d is disabled", k, next.List[i-1])
+		}
+	case model.Disable:
+		if i+1 < int(next.ListLen) && prev.Patches[next.List[i+1]].Enabled {
+			return false, fmt.Sprintf("P%d was disabled while its successor P%d is enabled", k, next.List[i+1])
+		}
+	}
+	return holds()
+}
+
+func listPosition(s *model.State, k int) int {
+	for i := 0; i < int(s.ListLen); i++ {
+		if int(s.List[i]) == k {
+			return i
+		}
+	}
+	return -1
 }
 
 func checkS14(c *model.Config, s *model.State) (bool, string) {
@@ -327,6 +392,12 @@ func checkS16Step(c *model.Config, prev *model.State, a model.Action, next *mode
 }
 
 func checkS17(c *model.Config, prev *model.State, a model.Action, next *model.State, out model.Outcome) (bool, string) {
+	if prev.KlpForced && !next.KlpForced {
+		return false, fmt.Sprintf("%s cleared klp_forced", a)
+	}
+	if c.V50() && out.Flags&model.FlagForced != 0 && !next.KlpForced {
+		return false, fmt.Sprintf("%s forced a transition but left klp_forced clear", a)
+	}
 	for k := 0; k < c.Patches; k++ {
 		if prev.Patches[k].Forced && !next.Patches[k].Forced && next.Patches[k].Loaded {
 			return false, fmt.Sprintf("%s cleared P%d's forced flag", a, k)

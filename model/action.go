@@ -29,6 +29,26 @@ const (
 	// ExitToUser makes a task with no patched function on its stack return
 	// to user space, which calls klp_update_patch_state.
 	ExitToUser
+	// SetPrePatchRet toggles patch module k's pre_patch_ret parameter
+	// between 0 and -ENODEV, as the selftests' set_pre_patch_ret does. For a
+	// module that is not loaded it sets the parameter of the next insmod.
+	SetPrePatchRet
+	// TargetLoad loads target module j up to its init: the module becomes
+	// MODULE_STATE_COMING and klp_module_coming runs, which may refuse the
+	// load.
+	TargetLoad
+	// TargetInit runs target module j's init successfully: the module
+	// becomes MODULE_STATE_LIVE.
+	TargetInit
+	// TargetInitFail runs target module j's init and it fails: the loader
+	// calls klp_module_going for the module still COMING and frees it.
+	TargetInitFail
+	// TargetUnload starts unloading target module j (delete_module): the
+	// module becomes MODULE_STATE_GOING and its exit function runs.
+	TargetUnload
+	// TargetGoing finishes unloading target module j: klp_module_going
+	// runs and the module is freed.
+	TargetGoing
 
 	numKinds
 )
@@ -47,6 +67,12 @@ var kindNames = [...]string{
 	Call:           "call",
 	Return:         "return",
 	ExitToUser:     "exit_to_user",
+	SetPrePatchRet: "set_pre_patch_ret",
+	TargetLoad:     "target_load",
+	TargetInit:     "target_init",
+	TargetInitFail: "target_init_fail",
+	TargetUnload:   "target_unload",
+	TargetGoing:    "target_going",
 }
 
 // kernelFunctions names the kernel routine each kind abstracts.
@@ -61,6 +87,12 @@ var kernelFunctions = [...]string{
 	Call:           "klp_ftrace_handler",
 	Return:         "(return)",
 	ExitToUser:     "klp_update_patch_state",
+	SetPrePatchRet: "(module parameter)",
+	TargetLoad:     "klp_module_coming",
+	TargetInit:     "do_init_module",
+	TargetInitFail: "klp_module_going",
+	TargetUnload:   "delete_module",
+	TargetGoing:    "klp_module_going",
 }
 
 func (k Kind) String() string {
@@ -79,12 +111,15 @@ func (k Kind) KernelFunction() string {
 }
 
 // Action is one atomic step. Patch is set for the patch-module kinds (Insmod
-// to FreeWork), Task for the task kinds (Call to ExitToUser) and Func for Call.
+// to FreeWork, SetPrePatchRet), Task for the task kinds (Call to
+// ExitToUser), Func for Call and Target for the target-module kinds
+// (TargetLoad to TargetGoing).
 type Action struct {
-	Kind  Kind
-	Patch uint8
-	Task  uint8
-	Func  uint8
+	Kind   Kind
+	Patch  uint8
+	Task   uint8
+	Func   uint8
+	Target uint8
 }
 
 func (a Action) String() string {
@@ -105,6 +140,10 @@ func (a Action) String() string {
 		return fmt.Sprintf("T%d return", a.Task)
 	case ExitToUser:
 		return fmt.Sprintf("T%d exit_to_user", a.Task)
+	case SetPrePatchRet:
+		return fmt.Sprintf("toggle P%d pre_patch_ret", a.Patch)
+	case TargetLoad, TargetInit, TargetInitFail, TargetUnload, TargetGoing:
+		return fmt.Sprintf("%s(X%d)", a.Kind, a.Target)
 	}
 	return a.Kind.String()
 }
@@ -113,9 +152,13 @@ func (a Action) String() string {
 //
 // The order is fixed and part of the contract, because counterexamples are
 // rebuilt from it: for each patch k in ascending order Insmod, Rmmod,
-// Disable, Enable, Force and FreeWork; then TransitionWork; then for each
-// task t in ascending order Call of each function in ascending order,
-// Return and ExitToUser.
+// Disable, Enable, Force, FreeWork and SetPrePatchRet; then TransitionWork;
+// then for each target module j in ascending order the one of TargetLoad,
+// TargetInit, TargetInitFail, TargetUnload and TargetGoing that its state
+// allows; then for each task t in ascending order Call of each function in
+// ascending order, Return and ExitToUser. Kinds that a configuration does
+// not enable never appear, so the default order is that of the model
+// without targets and callbacks.
 //
 // A guard is the precondition for the routine to run at all: a module to
 // load or unload, a sysfs file to write to, a scheduled work item, a function
@@ -138,9 +181,30 @@ func (c *Config) Actions(s *State, buf []Action) []Action {
 		if p.FreeWork {
 			buf = append(buf, Action{Kind: FreeWork, Patch: uint8(k)})
 		}
+		if c.PrePatchRet {
+			buf = append(buf, Action{Kind: SetPrePatchRet, Patch: uint8(k)})
+		}
 	}
 	if s.TransitionWork {
 		buf = append(buf, Action{Kind: TransitionWork})
+	}
+	for j := 0; j < c.Targets; j++ {
+		switch s.Targets[j] {
+		case ModuleAbsent:
+			buf = append(buf, Action{Kind: TargetLoad, Target: uint8(j)})
+		case ModuleComing:
+			buf = append(buf,
+				Action{Kind: TargetInit, Target: uint8(j)},
+				Action{Kind: TargetInitFail, Target: uint8(j)})
+		case ModuleLive:
+			// The exit function waits for the module's own work, so the
+			// unload starts only when no task is inside its function.
+			if !s.InsideFunc(c.TargetFunc(j)) {
+				buf = append(buf, Action{Kind: TargetUnload, Target: uint8(j)})
+			}
+		case ModuleGoing:
+			buf = append(buf, Action{Kind: TargetGoing, Target: uint8(j)})
+		}
 	}
 	for t := 0; t < c.Tasks; t++ {
 		task := &s.Tasks[t]
@@ -148,7 +212,12 @@ func (c *Config) Actions(s *State, buf []Action) []Action {
 		if task.Depth > 0 {
 			low = int(task.Frames[task.Depth-1].Func) + 1
 		}
-		for f := low; f < c.Functions; f++ {
+		for f := low; f < c.NumFuncs(); f++ {
+			// A target module's function can be called only while the
+			// module is live.
+			if o := c.FuncObject(f); o > 0 && s.Targets[o-1] != ModuleLive {
+				continue
+			}
 			buf = append(buf, Action{Kind: Call, Task: uint8(t), Func: uint8(f)})
 		}
 		if task.Depth > 0 {
@@ -158,4 +227,17 @@ func (c *Config) Actions(s *State, buf []Action) []Action {
 		}
 	}
 	return buf
+}
+
+// InsideFunc reports whether some task has function f on its stack, in any
+// version.
+func (s *State) InsideFunc(f int) bool {
+	for t := range s.Tasks {
+		for _, fr := range s.Tasks[t].Stack() {
+			if int(fr.Func) == f {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -10,7 +10,15 @@ import (
 const (
 	MaxPatches   = 4
 	MaxTasks     = 4
-	MaxFunctions = 2
+	MaxFunctions = 2 // patched vmlinux functions
+	MaxTargets   = 2 // target modules, each with one patched function
+
+	// MaxObjects is the number of klp_objects a patch can have: vmlinux
+	// and one per target module.
+	MaxObjects = 1 + MaxTargets
+	// MaxFuncs is the number of patched functions: the vmlinux functions
+	// first, then one per target module.
+	MaxFuncs = MaxFunctions + MaxTargets
 )
 
 // Kernel selects the livepatch core generation whose behaviour the model
@@ -23,9 +31,17 @@ const (
 	// patch freed from free_work, a per-patch forced flag, and the stacking
 	// rule that only the last patch in klp_patches may be disabled.
 	Kernel958ef1e Kernel = iota
+	// KernelV50 is the core of Linux 5.0: module_init calls
+	// klp_register_patch and klp_enable_patch, module_exit calls
+	// klp_unregister_patch, a disabled patch can be enabled again through
+	// sysfs, each enable takes a module reference that an unpatching
+	// completion drops unless the global klp_forced is set, and stacking
+	// allows enabling only after an enabled predecessor and disabling only
+	// before a disabled successor.
+	KernelV50
 )
 
-var kernelNames = [...]string{Kernel958ef1e: "958ef1e"}
+var kernelNames = [...]string{Kernel958ef1e: "958ef1e", KernelV50: "v5.0"}
 
 func (k Kernel) String() string {
 	if int(k) < len(kernelNames) {
@@ -50,8 +66,21 @@ type Config struct {
 	Kernel    Kernel
 	Patches   int // patch modules, 1 to MaxPatches
 	Tasks     int // tasks, 1 to MaxTasks
-	Functions int // patched functions, 1 to MaxFunctions; every patch patches all of them
+	Functions int // patched vmlinux functions, 1 to MaxFunctions; every patch patches all of them
 	Mutant    Mutant
+
+	// Targets is the number of target modules, 0 to MaxTargets. Every
+	// patch has one klp_object per target module, and each target module
+	// has one function that every patch replaces.
+	Targets int
+	// Callbacks gives every object the four callbacks (pre_patch,
+	// post_patch, pre_unpatch, post_unpatch), which log through the patch
+	// module as the selftests' test_klp_callbacks_demo does.
+	Callbacks bool
+	// PrePatchRet adds the action that toggles a patch module's
+	// pre_patch_ret parameter, which makes every pre_patch callback of
+	// that patch fail with -ENODEV. It needs Callbacks.
+	PrePatchRet bool
 }
 
 // DefaultConfig returns the bounds that `klpcheck explore` uses without
@@ -71,11 +100,59 @@ func (c Config) Validate() error {
 	if c.Functions < 1 || c.Functions > MaxFunctions {
 		return fmt.Errorf("invalid functions %d: must be 1 to %d", c.Functions, MaxFunctions)
 	}
+	if c.Targets < 0 || c.Targets > MaxTargets {
+		return fmt.Errorf("invalid targets %d: must be 0 to %d", c.Targets, MaxTargets)
+	}
+	if c.PrePatchRet && !c.Callbacks {
+		return fmt.Errorf("invalid options: pre_patch_ret needs callbacks")
+	}
 	if int(c.Kernel) >= len(kernelNames) {
 		return fmt.Errorf("invalid kernel %d", c.Kernel)
 	}
 	if int(c.Mutant) >= len(mutants) {
 		return fmt.Errorf("invalid mutant %d", c.Mutant)
 	}
+	if !c.Mutant.AppliesTo(c.Kernel) {
+		return fmt.Errorf("invalid mutant %s: it changes code that kernel %s does not have", c.Mutant, c.Kernel)
+	}
 	return nil
+}
+
+// V50 reports whether the model follows the Linux 5.0 core.
+func (c *Config) V50() bool { return c.Kernel == KernelV50 }
+
+// NumFuncs returns the number of patched functions: Functions vmlinux
+// functions, then one per target module.
+func (c *Config) NumFuncs() int { return c.Functions + c.Targets }
+
+// NumObjects returns the number of objects of every patch: vmlinux and one
+// per target module.
+func (c *Config) NumObjects() int { return 1 + c.Targets }
+
+// TargetFunc returns the index of target module j's function.
+func (c *Config) TargetFunc(j int) int { return c.Functions + j }
+
+// FuncObject returns the object that function f belongs to: 0 for vmlinux,
+// j+1 for target module j.
+func (c *Config) FuncObject(f int) int {
+	if f < c.Functions {
+		return 0
+	}
+	return f - c.Functions + 1
+}
+
+// String describes c in one line: the kernel, the bounds, the object
+// options that are set, and the mutant.
+func (c Config) String() string {
+	line := fmt.Sprintf("kernel %s, patches %d, tasks %d, functions %d", c.Kernel, c.Patches, c.Tasks, c.Functions)
+	if c.Targets > 0 {
+		line += fmt.Sprintf(", targets %d", c.Targets)
+	}
+	if c.Callbacks {
+		line += ", callbacks"
+	}
+	if c.PrePatchRet {
+		line += ", pre_patch_ret"
+	}
+	return line + fmt.Sprintf(", mutant %s", c.Mutant)
 }

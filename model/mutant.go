@@ -29,21 +29,36 @@ const (
 	M6
 	// M11: __klp_enable_patch starts a transition while another is in progress.
 	M11
+	// M12: klp_module_going runs pre_unpatch also for the transition patch.
+	// It needs target modules and callbacks to show.
+	M12
 )
 
 type mutantInfo struct {
 	name, summary string
+	// only958ef1e marks a change to code that v5.0 does not have, or
+	// already has in the mutated form.
+	only958ef1e bool
 }
 
 var mutants = [...]mutantInfo{
-	NoMutant: {"none", "the kernel as it is"},
-	M1:       {"M1", "__klp_disable_patch clears enabled after klp_try_complete_transition, as v5.0 did"},
-	M2:       {"M2", "klp_free_patch_finish drops the module reference of a forced patch"},
-	M3:       {"M3", "enabled_store runs klp_free_patch_finish inline instead of scheduling free_work"},
-	M4:       {"M4", "enabled_store re-enables a disabled patch that is not in transition"},
-	M5:       {"M5", "klp_complete_transition drops the module reference after unpatching, as v5.0 did"},
-	M6:       {"M6", "klp_free_patch_start does not remove the patch from klp_patches"},
-	M11:      {"M11", "__klp_enable_patch has no -EBUSY guard for a transition in progress"},
+	NoMutant: {"none", "the kernel as it is", false},
+	M1:       {"M1", "__klp_disable_patch clears enabled after klp_try_complete_transition, as v5.0 did", true},
+	M2:       {"M2", "klp_free_patch_finish drops the module reference of a forced patch", true},
+	M3:       {"M3", "enabled_store runs klp_free_patch_finish inline instead of scheduling free_work", true},
+	M4:       {"M4", "enabled_store re-enables a disabled patch that is not in transition", true},
+	M5:       {"M5", "klp_complete_transition drops the module reference after unpatching, as v5.0 did", true},
+	M6:       {"M6", "klp_free_patch_start does not remove the patch from klp_patches", true},
+	M11:      {"M11", "__klp_enable_patch has no -EBUSY guard for a transition in progress", false},
+	M12:      {"M12", "klp_module_going runs pre_unpatch also for the transition patch (needs --targets and --callbacks)", false},
+}
+
+// AppliesTo reports whether the mutant changes code that kernel k has.
+func (m Mutant) AppliesTo(k Kernel) bool {
+	if int(m) >= len(mutants) {
+		return false
+	}
+	return k == Kernel958ef1e || !mutants[m].only958ef1e
 }
 
 func (m Mutant) String() string {

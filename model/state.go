@@ -1,5 +1,7 @@
 package model
 
+import "fmt"
+
 // TargetState is a klp_target_state or a task's patch_state, with the
 // kernel's values: KLP_UNDEFINED is -1, KLP_UNPATCHED 0, KLP_PATCHED 1.
 type TargetState int8
@@ -58,12 +60,12 @@ type Frame struct {
 //
 // Frames[:Depth] is the stack, innermost last. A task may call function f
 // only from an empty stack or from inside a function with a lower index, so
-// a stack holds each function at most once and Depth is at most MaxFunctions.
+// a stack holds each function at most once and Depth is at most MaxFuncs.
 type Task struct {
 	PatchState TargetState // task->patch_state
 	Pending    bool        // TIF_PATCH_PENDING
 	Depth      uint8
-	Frames     [MaxFunctions]Frame
+	Frames     [MaxFuncs]Frame
 }
 
 // Stack returns the frames of the task, innermost last. The slice aliases t.
@@ -77,15 +79,90 @@ func (t *Task) Stack() []Frame { return t.Frames[:t.Depth] }
 // Forced, Freed) are cleared. The fields that other kernel objects refer to
 // (Ref, Sysfs, FreeWork, FuncTransition) are kept, so that an unload that
 // leaves a reference behind shows up as a violation instead of vanishing.
+//
+// The object fields are zero unless Config.Targets or Config.Callbacks is
+// set, so the default state space does not change. The vmlinux object has
+// no Bound or ObjPatched bit: it is always loaded, and it is patched exactly
+// while the patch is on the func_stack of function 0 (State.ObjectPatched).
 type Patch struct {
-	Loaded         bool // the module is live (insmod succeeded, no rmmod yet)
-	Ref            int8 // references the livepatch core holds on the module
-	Enabled        bool // patch->enabled
-	Forced         bool // patch->forced
+	Loaded  bool // the module is live (insmod succeeded, no rmmod yet)
+	Ref     int8 // references the livepatch core holds on the module
+	Enabled bool // patch->enabled
+	// Forced is patch->forced at 958ef1e: the patch was on klp_patches
+	// when a transition was forced. v5.0 has no such field, only the global
+	// klp_forced, so there Forced is a ghost bit with the same meaning that
+	// the kernel never reads; the removability property L5 needs it.
+	Forced         bool
 	Sysfs          bool // /sys/kernel/livepatch/<patch> exists (patch->kobj added, not yet put)
 	FreeWork       bool // patch->free_work is scheduled and has not run
 	Freed          bool // klp_free_patch_finish has run: the last access to the patch
 	FuncTransition bool // func->transition of every function of the patch
+
+	// Bound has bit j set when the object of target module j is bound
+	// (obj->mod is set).
+	Bound uint8
+	// ObjPatched has bit j set when the object of target module j is
+	// patched (obj->patched): its function is on its func_stack.
+	ObjPatched uint8
+	// PostUnpatchEnabled has bit o set for object o (0 vmlinux, j+1 target
+	// j) when obj->callbacks.post_unpatch_enabled is set. Kept only with
+	// Config.Callbacks.
+	PostUnpatchEnabled uint8
+	// Callbacks is a ghost of the callbacks object o ran, kept only with
+	// Config.Callbacks. The kernel has no such field; property S15 judges
+	// the order of callbacks against it.
+	Callbacks [MaxObjects]CallbackPhase
+	// PrePatchRet is the module parameter pre_patch_ret: when set, every
+	// pre_patch callback of the patch returns -ENODEV. While the module is
+	// not loaded it is the value the next insmod passes.
+	PrePatchRet bool
+}
+
+// CallbackPhase is the last callback an object ran, as the ghost state that
+// property S15 checks pairing against.
+type CallbackPhase uint8
+
+const (
+	// CallbacksIdle: no pre_patch succeeded since the last post_unpatch.
+	CallbacksIdle CallbackPhase = iota
+	// CallbacksPrePatched: pre_patch succeeded and no other callback ran
+	// since.
+	CallbacksPrePatched
+	// CallbacksPostPatched: post_patch ran last.
+	CallbacksPostPatched
+	// CallbacksPreUnpatched: pre_unpatch ran last.
+	CallbacksPreUnpatched
+)
+
+var callbackPhaseNames = [...]string{"idle", "pre_patched", "post_patched", "pre_unpatched"}
+
+func (p CallbackPhase) String() string {
+	if int(p) < len(callbackPhaseNames) {
+		return callbackPhaseNames[p]
+	}
+	return fmt.Sprintf("CallbackPhase(%d)", p)
+}
+
+// ModuleState is the state of a target module, with Absent for a module
+// that is not loaded. klp_alive is true exactly while the module is not
+// Absent, because the model runs klp_module_coming in the step that makes
+// the module Coming and klp_module_going in the step that makes it Absent.
+type ModuleState uint8
+
+const (
+	ModuleAbsent ModuleState = iota
+	ModuleComing             // MODULE_STATE_COMING: klp_module_coming ran, init did not finish
+	ModuleLive               // MODULE_STATE_LIVE
+	ModuleGoing              // MODULE_STATE_GOING: the exit function ran, klp_module_going did not
+)
+
+var moduleStateNames = [...]string{"absent", "coming", "live", "going"}
+
+func (m ModuleState) String() string {
+	if int(m) < len(moduleStateNames) {
+		return moduleStateNames[m]
+	}
+	return fmt.Sprintf("ModuleState(%d)", m)
 }
 
 // FuncStack is the func_stack of one patched function: the patches whose
@@ -152,7 +229,13 @@ type State struct {
 
 	Patches    [MaxPatches]Patch
 	Tasks      [MaxTasks]Task
-	FuncStacks [MaxFunctions]FuncStack
+	FuncStacks [MaxFuncs]FuncStack // vmlinux functions first, then one per target module
+
+	// KlpForced is v5.0's global klp_forced: a transition was forced since
+	// boot. Always false at 958ef1e.
+	KlpForced bool
+	// Targets holds the state of each target module.
+	Targets [MaxTargets]ModuleState
 }
 
 // Initial returns the state at boot: no livepatch module loaded, no
@@ -204,3 +287,20 @@ func (s *State) listDelete(k int) {
 
 // InTransition reports whether a transition is in progress.
 func (s *State) InTransition() bool { return s.TransitionPatch != NoPatch }
+
+// ObjectPatched reports whether object o of patch k is patched: for
+// vmlinux (o == 0) whether the patch is on the func_stack of function 0,
+// for target module j (o == j+1) its ObjPatched bit.
+func (s *State) ObjectPatched(k, o int) bool {
+	if o == 0 {
+		return s.FuncStacks[0].Index(k) >= 0
+	}
+	return s.Patches[k].ObjPatched&(1<<(o-1)) != 0
+}
+
+// ObjectLoaded reports whether object o of patch k is loaded in the sense
+// of klp_is_object_loaded: vmlinux always is, a target object when it is
+// bound, even to a module that is gone.
+func (s *State) ObjectLoaded(k, o int) bool {
+	return o == 0 || s.Patches[k].Bound&(1<<(o-1)) != 0
+}

@@ -28,6 +28,12 @@ func (st *stepper) log(kind EventKind, k int, target TargetState) {
 	}
 }
 
+func (st *stepper) logEvent(e Event) {
+	if st.emit != nil {
+		st.emit(e)
+	}
+}
+
 // context is where a kernel routine runs, which decides whether freeing a
 // patch inline would deadlock.
 type context uint8
@@ -40,11 +46,20 @@ const (
 
 func (st *stepper) step(s State, a Action) (State, Outcome) {
 	k := int(a.Patch)
+	j := int(a.Target)
 	switch a.Kind {
 	case Insmod:
-		st.insmod(&s, k)
+		if st.c.V50() {
+			st.insmodV50(&s, k)
+		} else {
+			st.insmod(&s, k)
+		}
 	case Rmmod:
-		st.rmmod(&s, k)
+		if st.c.V50() {
+			st.rmmodV50(&s, k)
+		} else {
+			st.rmmod(&s, k)
+		}
 	case Disable:
 		st.enabledStore(&s, k, false)
 	case Enable:
@@ -70,6 +85,24 @@ func (st *stepper) step(s State, a Action) (State, Outcome) {
 		t.Frames[t.Depth] = Frame{}
 	case ExitToUser:
 		updatePatchState(&s, int(a.Task))
+	case SetPrePatchRet:
+		s.Patches[k].PrePatchRet = !s.Patches[k].PrePatchRet
+	case TargetLoad:
+		st.targetLoad(&s, j)
+	case TargetInit:
+		s.Targets[j] = ModuleLive
+		st.logEvent(Event{Kind: EventModuleInit, Module: j})
+	case TargetInitFail:
+		// The module is still COMING when the loader calls
+		// klp_module_going on the failed init.
+		st.moduleGoing(&s, j)
+		s.Targets[j] = ModuleAbsent
+	case TargetUnload:
+		s.Targets[j] = ModuleGoing
+		st.logEvent(Event{Kind: EventModuleExit, Module: j})
+	case TargetGoing:
+		st.moduleGoing(&s, j)
+		s.Targets[j] = ModuleAbsent
 	}
 	return s, st.out
 }
@@ -82,10 +115,11 @@ func (st *stepper) step(s State, a Action) (State, Outcome) {
 // klp_free_patch_finish right after it, synchronously, and the load fails:
 // the module is freed.
 func (st *stepper) insmod(s *State, k int) {
-	s.Patches[k] = Patch{Loaded: true, Ref: 1, Sysfs: true}
+	s.Patches[k] = Patch{Loaded: true, Ref: 1, Sysfs: true, PrePatchRet: s.Patches[k].PrePatchRet}
+	st.bindObjects(s, k)
 	s.listAppend(k)
 
-	if err := st.enablePatch(s, k); err != 0 {
+	if err := st.enablePatch(s, k, inModuleInit); err != 0 {
 		st.out.Err = err
 		st.freePatchStart(s, k)
 		st.freePatchFinish(s, k)
@@ -103,17 +137,23 @@ func (st *stepper) rmmod(s *State, k int) {
 	st.unloadModule(s, k)
 }
 
-// unloadModule frees module k's memory, and with it the struct klp_patch.
+// unloadModule frees module k's memory, and with it the struct klp_patch
+// and its objects. ObjPatched stays, like FuncTransition, because
+// func_stack still refers to a patched object.
 func (st *stepper) unloadModule(s *State, k int) {
 	p := &s.Patches[k]
 	p.Loaded = false
 	p.Enabled = false
 	p.Forced = false
 	p.Freed = false
+	p.Bound = 0
+	p.PostUnpatchEnabled = 0
+	p.Callbacks = [MaxObjects]CallbackPhase{}
 }
 
-// enablePatch is __klp_enable_patch.
-func (st *stepper) enablePatch(s *State, k int) Errno {
+// enablePatch is __klp_enable_patch, in the form of the configured kernel.
+// ctx is where it runs, for the free that 958ef1e may start inline.
+func (st *stepper) enablePatch(s *State, k int, ctx context) Errno {
 	p := &s.Patches[k]
 	if s.InTransition() && st.c.Mutant != M11 {
 		return EBUSY
@@ -121,19 +161,43 @@ func (st *stepper) enablePatch(s *State, k int) Errno {
 	if p.Enabled {
 		return EINVAL
 	}
-	if !p.Sysfs {
+	if st.c.V50() {
+		// Stacking: the patch before this one on klp_patches must be
+		// enabled.
+		if i := s.listIndex(k); i > 0 && !s.Patches[s.List[i-1]].Enabled {
+			return EBUSY
+		}
+		// try_module_get succeeds: the module is COMING (from its own
+		// init) or LIVE, never GOING, because delete_module unregisters
+		// the patch in the same step that makes the module GOING.
+		p.Ref = min(p.Ref+1, RefSaturation)
+	} else if !p.Sysfs {
 		// kobj_added is false
 		return EINVAL
 	}
 	st.log(EventEnabling, k, Patched)
 	st.initTransition(s, k, Patched)
-	// klp_patch_object: push the functions of every loaded object.
-	for f := 0; f < st.c.Functions; f++ {
-		s.FuncStacks[f].push(k)
+	for o := 0; o < st.c.NumObjects(); o++ {
+		if !s.ObjectLoaded(k, o) {
+			continue
+		}
+		if err := st.prePatch(s, k, o); err != 0 {
+			st.logEvent(Event{Kind: EventPrePatchFailed, Patch: k, Object: o})
+			st.logEvent(Event{Kind: EventEnableFailed, Patch: k})
+			st.cancelTransition(s)
+			return err
+		}
+		st.patchObject(s, k, o)
 	}
 	st.startTransition(s)
+	if st.c.V50() {
+		// v5.0 sets enabled only after the first completion attempt.
+		st.tryCompleteTransition(s, ctx)
+		p.Enabled = true
+		return 0
+	}
 	p.Enabled = true
-	st.tryCompleteTransition(s, inModuleInit)
+	st.tryCompleteTransition(s, ctx)
 	return 0
 }
 
@@ -151,6 +215,7 @@ func (st *stepper) disablePatch(s *State, k int) Errno {
 		return EBUSY
 	}
 	st.initTransition(s, k, Unpatched)
+	st.preUnpatchObjects(s, k)
 	st.startTransition(s)
 	if st.c.Mutant == M1 {
 		st.tryCompleteTransition(s, inSysfsHandler)
@@ -170,10 +235,15 @@ func (st *stepper) enabledStore(s *State, k int, enabled bool) {
 		st.out.Err = EINVAL
 	case s.TransitionPatch == int8(k):
 		st.reverseTransition(s)
+	case !enabled && st.c.V50():
+		st.out.Err = st.disablePatchV50(s, k)
 	case !enabled:
 		st.out.Err = st.disablePatch(s, k)
+	case st.c.V50():
+		// v5.0 enables a disabled patch again.
+		st.out.Err = st.enablePatch(s, k, inSysfsHandler)
 	case st.c.Mutant == M4:
-		st.out.Err = st.enablePatch(s, k)
+		st.out.Err = st.enablePatch(s, k, inSysfsHandler)
 	default:
 		// A disabled patch can never be enabled again.
 		st.out.Err = EINVAL
@@ -233,7 +303,9 @@ func (st *stepper) reverseTransition(s *State) {
 }
 
 // forceTransition is klp_force_transition: klp_update_patch_state on every
-// task, whatever its stack, then every patch on klp_patches is marked forced.
+// task, whatever its stack, then every patch on klp_patches is marked
+// forced. v5.0 sets the global klp_forced instead; the per-patch mark is
+// then the ghost that L5 reads.
 func (st *stepper) forceTransition(s *State) {
 	st.log(EventForcing, int(s.TransitionPatch), s.Target)
 	for t := 0; t < st.c.Tasks; t++ {
@@ -241,6 +313,9 @@ func (st *stepper) forceTransition(s *State) {
 	}
 	for i := 0; i < int(s.ListLen); i++ {
 		s.Patches[s.List[i]].Forced = true
+	}
+	if st.c.V50() {
+		s.KlpForced = true
 	}
 	st.out.Flags |= FlagForced
 }
@@ -311,7 +386,8 @@ func (st *stepper) tryCompleteTransition(s *State, ctx context) {
 
 	k := int(s.TransitionPatch)
 	st.completeTransition(s)
-	if s.Patches[k].Enabled {
+	if st.c.V50() || s.Patches[k].Enabled {
+		// v5.0 frees nothing here: the patch stays registered.
 		return
 	}
 	st.freePatchStart(s, k)
@@ -329,9 +405,12 @@ func (st *stepper) completeTransition(s *State) {
 	target := s.Target
 	st.log(EventCompleting, k, target)
 	if target == Unpatched {
-		// klp_unpatch_objects: the patch's functions leave their func_stacks.
-		for f := 0; f < st.c.Functions; f++ {
-			s.FuncStacks[f].remove(k)
+		// klp_unpatch_objects: the functions of every patched object leave
+		// their func_stacks.
+		for o := 0; o < st.c.NumObjects(); o++ {
+			if s.ObjectPatched(k, o) {
+				st.unpatchObject(s, k, o)
+			}
 		}
 	}
 	s.Patches[k].FuncTransition = false
@@ -340,7 +419,21 @@ func (st *stepper) completeTransition(s *State) {
 	for t := 0; t < st.c.Tasks; t++ {
 		s.Tasks[t].PatchState = Undefined
 	}
+	// The post callbacks of the new direction, for loaded objects only.
+	for o := 0; o < st.c.NumObjects(); o++ {
+		if !s.ObjectLoaded(k, o) {
+			continue
+		}
+		if target == Patched {
+			st.postPatch(s, k, o)
+		} else {
+			st.postUnpatch(s, k, o)
+		}
+	}
 	if st.c.Mutant == M5 && target == Unpatched && !s.Patches[k].Forced {
+		s.Patches[k].Ref--
+	}
+	if st.c.V50() && target == Unpatched && !s.KlpForced {
 		s.Patches[k].Ref--
 	}
 	st.log(EventComplete, k, target)

@@ -21,8 +21,15 @@ const exploreUsage = `usage: klpcheck explore [flags]
 
 Explore runs a breadth-first search over every interleaving of the model's
 actions (module loads and unloads, sysfs writes, the transition work,
-free_work and task events) from the initial state, and checks every safety
-property on every state and step.
+free_work, task events and, with --targets, target module loads and
+unloads) from the initial state, and checks every safety property on every
+state and step.
+
+When the safety search verifies, a second pass checks the possibility
+properties such as L5 ("a patch never involved in a forced transition can
+be removed after it is disabled"): it explores the state space again,
+stores every edge, and reports the first state from which a required goal
+can no longer be reached. --possibility=false skips that pass.
 
 When a property fails, it prints the shortest counterexample as text and
 writes it as Graphviz DOT to trace.dot under --out. When a bound stops the
@@ -34,9 +41,10 @@ Exit status: 0 every property holds within the bounds; 1 a property failed;
 
 // exploreFlags are the parsed flags of the explore command.
 type exploreFlags struct {
-	opts explore.Options
-	out  string
-	json bool
+	opts        explore.Options
+	out         string
+	json        bool
+	possibility bool
 }
 
 func parseExploreFlags(args []string, stderr io.Writer) (exploreFlags, error) {
@@ -45,14 +53,19 @@ func parseExploreFlags(args []string, stderr io.Writer) (exploreFlags, error) {
 		kernel, mutant   string
 		patches, tasks   int
 		functions, depth int
-		states           int
+		states, targets  int
+		callbacks, fail  bool
 	)
 	def := model.DefaultConfig()
 	fs := newFlagSet("explore", exploreUsage, stderr)
-	fs.StringVar(&kernel, "kernel", def.Kernel.String(), "livepatch core generation to model: 958ef1e")
+	fs.StringVar(&kernel, "kernel", def.Kernel.String(), `livepatch core generation to model: "958ef1e" (Linux 5.1 series, no registration step) or "v5.0" (register API, global klp_forced)`)
 	fs.IntVar(&patches, "patches", def.Patches, fmt.Sprintf("number of livepatch modules, 1 to %d", model.MaxPatches))
 	fs.IntVar(&tasks, "tasks", def.Tasks, fmt.Sprintf("number of tasks, 1 to %d", model.MaxTasks))
 	fs.IntVar(&functions, "functions", def.Functions, fmt.Sprintf("number of patched functions, 1 to %d; a task inside f0 may call f1", model.MaxFunctions))
+	fs.IntVar(&targets, "targets", 0, fmt.Sprintf("number of target modules, 0 to %d; every patch has an object with one patched function in each", model.MaxTargets))
+	fs.BoolVar(&callbacks, "callbacks", false, "give every object pre_patch, post_patch, pre_unpatch and post_unpatch callbacks")
+	fs.BoolVar(&fail, "pre-patch-ret", false, "add an action that toggles a patch module's pre_patch_ret parameter, which makes its pre_patch callbacks fail with -ENODEV; needs --callbacks")
+	fs.BoolVar(&f.possibility, "possibility", true, "after a verified safety search, check the possibility properties (L5) in a second pass that stores every edge; false skips it")
 	fs.StringVar(&mutant, "mutant", "none", `seeded bug to switch in (see "klpcheck mutants")`)
 	fs.IntVar(&depth, "max-depth", 0, "do not expand states more than this many steps from the initial state; 0 means no limit")
 	fs.IntVar(&states, "max-states", 0, "stop after storing this many distinct states; 0 means no limit")
@@ -70,6 +83,12 @@ func parseExploreFlags(args []string, stderr io.Writer) (exploreFlags, error) {
 	}
 	if err := checkRange("functions", functions, 1, model.MaxFunctions); err != nil {
 		return f, err
+	}
+	if err := checkRange("targets", targets, 0, model.MaxTargets); err != nil {
+		return f, err
+	}
+	if fail && !callbacks {
+		return f, usagef("invalid --pre-patch-ret: it needs --callbacks")
 	}
 	if err := checkRange("max-depth", depth, 0, math.MaxUint16-1); err != nil {
 		return f, err
@@ -90,9 +109,15 @@ func parseExploreFlags(args []string, stderr io.Writer) (exploreFlags, error) {
 	}
 
 	f.opts = explore.Options{
-		Config:    model.Config{Kernel: k, Patches: patches, Tasks: tasks, Functions: functions, Mutant: m},
+		Config: model.Config{
+			Kernel: k, Patches: patches, Tasks: tasks, Functions: functions, Mutant: m,
+			Targets: targets, Callbacks: callbacks, PrePatchRet: fail,
+		},
 		MaxDepth:  depth,
 		MaxStates: states,
+	}
+	if err := f.opts.Config.Validate(); err != nil {
+		return f, usageError{err}
 	}
 	return f, nil
 }
@@ -110,10 +135,24 @@ func runExplore(args []string, stdout, stderr io.Writer) (int, error) {
 		return exitUsage, usageError{err}
 	}
 
+	// The possibility pass runs only on a verified state space: a bounded
+	// one could hide the path to a goal.
+	var pres *explore.PossibilityResult
+	if f.possibility && res.Verdict == explore.Verified {
+		pres, err = explore.CheckPossibility(ctx, f.opts)
+		if err != nil {
+			return exitUsage, usageError{err}
+		}
+	}
+
+	violation := res.Violation
+	if violation == nil && pres != nil {
+		violation = pres.Violation
+	}
 	var x *counterexamples.Counterexample
 	dotFile := ""
-	if res.Violation != nil {
-		x = counterexamples.New(f.opts.Config, res.Violation)
+	if violation != nil {
+		x = counterexamples.New(f.opts.Config, violation)
 		dotFile, err = writeCounterexample(f.out, x)
 		if err != nil {
 			return exitViolation, err
@@ -121,15 +160,19 @@ func runExplore(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 
 	if f.json {
-		err = printJSON(stdout, f.opts, res, dotFile)
+		err = printJSON(stdout, f.opts, res, pres, dotFile)
 	} else {
-		err = printSummary(stdout, f.opts, res, x, dotFile)
+		err = printSummary(stdout, f.opts, res, pres, x, dotFile)
 	}
 	if err != nil {
 		return exitViolation, err
 	}
 
-	switch res.Verdict {
+	verdict := res.Verdict
+	if verdict == explore.Verified && pres != nil {
+		verdict = pres.Verdict
+	}
+	switch verdict {
 	case explore.Violated:
 		return exitViolation, nil
 	case explore.Bounded:
@@ -157,10 +200,8 @@ func writeCounterexample(dir string, x *counterexamples.Counterexample) (string,
 	return dot, nil
 }
 
-func printSummary(w io.Writer, opts explore.Options, res *explore.Result, x *counterexamples.Counterexample, dotFile string) error {
-	c := opts.Config
-	fmt.Fprintf(w, "klpcheck: kernel %s, patches %d, tasks %d, functions %d, mutant %s\n",
-		c.Kernel, c.Patches, c.Tasks, c.Functions, c.Mutant)
+func printSummary(w io.Writer, opts explore.Options, res *explore.Result, pres *explore.PossibilityResult, x *counterexamples.Counterexample, dotFile string) error {
+	fmt.Fprintf(w, "klpcheck: %s\n", opts.Config.String())
 	if x != nil {
 		fmt.Fprintln(w)
 		if err := x.WriteText(w); err != nil {
@@ -168,10 +209,14 @@ func printSummary(w io.Writer, opts explore.Options, res *explore.Result, x *cou
 		}
 		fmt.Fprintf(w, "\ncounterexample written to %s (render with: dot -Tsvg %s)\n\n", dotFile, dotFile)
 	}
-	fmt.Fprintf(w, "verdict: %s", res.Verdict)
+	verdict, violation := res.Verdict, res.Violation
+	if pres != nil && pres.Verdict == explore.Violated {
+		verdict, violation = pres.Verdict, pres.Violation
+	}
+	fmt.Fprintf(w, "verdict: %s", verdict)
 	switch {
-	case res.Violation != nil:
-		fmt.Fprintf(w, " (%s %s)", res.Violation.ID, res.Violation.Name)
+	case violation != nil:
+		fmt.Fprintf(w, " (%s %s)", violation.ID, violation.Name)
 	case res.Verdict == explore.Bounded:
 		fmt.Fprintf(w, " (stopped by %s)", res.BoundReason)
 	}
@@ -185,6 +230,17 @@ func printSummary(w io.Writer, opts explore.Options, res *explore.Result, x *cou
 			fmt.Fprintf(w, "witness %s (%s): NOT reached\n", wt.ID, wt.Name)
 		}
 	}
+	if pres != nil {
+		fmt.Fprintf(w, "possibility %v: %s", pres.Properties, pres.Verdict)
+		switch {
+		case pres.Violation != nil:
+			fmt.Fprintf(w, " (%s %s)", pres.Violation.ID, pres.Violation.Name)
+		case pres.Verdict == explore.Bounded:
+			fmt.Fprintf(w, " (stopped by %s)", pres.BoundReason)
+		}
+		fmt.Fprintf(w, "\npossibility pass: %d states, %d edges, %.3f seconds\n",
+			pres.DistinctStates, pres.Edges, pres.Elapsed.Seconds())
+	}
 	return nil
 }
 
@@ -195,6 +251,9 @@ type jsonResult struct {
 	Patches         int           `json:"patches"`
 	Tasks           int           `json:"tasks"`
 	Functions       int           `json:"functions"`
+	Targets         int           `json:"targets"`
+	Callbacks       bool          `json:"callbacks"`
+	PrePatchRet     bool          `json:"pre_patch_ret"`
 	Mutant          string        `json:"mutant"`
 	DistinctStates  int           `json:"distinct_states"`
 	Transitions     int           `json:"transitions"`
@@ -208,6 +267,9 @@ type jsonResult struct {
 	TraceLength     int           `json:"trace_length,omitempty"`
 	DotFile         string        `json:"dot_file,omitempty"`
 	Witnesses       []jsonWitness `json:"witnesses"`
+	// Possibility is the verdict of the possibility pass, empty when it
+	// did not run.
+	Possibility string `json:"possibility,omitempty"`
 }
 
 type jsonWitness struct {
@@ -217,7 +279,7 @@ type jsonWitness struct {
 	Depth   int    `json:"depth,omitempty"`
 }
 
-func printJSON(w io.Writer, opts explore.Options, res *explore.Result, dotFile string) error {
+func printJSON(w io.Writer, opts explore.Options, res *explore.Result, pres *explore.PossibilityResult, dotFile string) error {
 	c := opts.Config
 	out := jsonResult{
 		Verdict:         string(res.Verdict),
@@ -225,6 +287,9 @@ func printJSON(w io.Writer, opts explore.Options, res *explore.Result, dotFile s
 		Patches:         c.Patches,
 		Tasks:           c.Tasks,
 		Functions:       c.Functions,
+		Targets:         c.Targets,
+		Callbacks:       c.Callbacks,
+		PrePatchRet:     c.PrePatchRet,
 		Mutant:          c.Mutant.String(),
 		DistinctStates:  res.DistinctStates,
 		Transitions:     res.Transitions,
@@ -235,7 +300,17 @@ func printJSON(w io.Writer, opts explore.Options, res *explore.Result, dotFile s
 		DotFile:         dotFile,
 		Witnesses:       []jsonWitness{},
 	}
-	if v := res.Violation; v != nil {
+	v := res.Violation
+	if pres != nil {
+		out.Possibility = string(pres.Verdict)
+		if v == nil {
+			v = pres.Violation
+			if v != nil {
+				out.Verdict = string(explore.Violated)
+			}
+		}
+	}
+	if v != nil {
 		out.Property, out.PropertyName, out.Detail = v.ID, v.Name, v.Detail
 		out.TraceLength = len(v.Trace.Steps)
 	}

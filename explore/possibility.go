@@ -1,0 +1,223 @@
+package explore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/klpcheck/klpcheck/invariants"
+	"github.com/klpcheck/klpcheck/model"
+)
+
+// PossibilityResult is the outcome of CheckPossibility.
+type PossibilityResult struct {
+	// Verdict is Verified when every AlwaysPossible property holds on the
+	// whole state space, Violated when one fails, Bounded when MaxStates
+	// stopped the search and Interrupted when the context was cancelled.
+	Verdict        Verdict
+	Properties     []string // IDs of the properties checked, in order
+	DistinctStates int
+	Edges          int // stored edges: transitions between distinct states
+	Elapsed        time.Duration
+	Violation      *Violation // set when Verdict is Violated
+	BoundReason    string
+}
+
+// stateGraph is the reachable state graph in compressed sparse row form:
+// the successors of state i are succ[offsets[i]:offsets[i+1]].
+type stateGraph struct {
+	states  []model.State
+	parent  []int32
+	via     []model.Action
+	offsets []int32
+	succ    []int32
+}
+
+// CheckPossibility checks the AlwaysPossible properties of package
+// invariants: for each property and each patch k, every reachable state
+// that meets the condition for k must reach a state that meets the goal
+// for k.
+//
+// It explores the state space again by breadth-first search and stores
+// every edge between distinct states, then marks the states that can reach
+// a goal state by a backward search over the reversed edges. The first
+// state in breadth-first order that meets the condition and cannot reach
+// the goal is the violation, and the breadth-first parents give the
+// shortest path to it.
+//
+// Memory: on top of the visited set (about twice the size of model.State
+// per state, as in Run), the pass stores 8 bytes per edge (forward and
+// reverse) and about 20 bytes per state. It is meant for the small bounds
+// the safety search verifies in seconds; MaxDepth is ignored because a
+// truncated graph could hide the path to a goal.
+func CheckPossibility(ctx context.Context, opts Options) (*PossibilityResult, error) {
+	if err := opts.Config.Validate(); err != nil {
+		return nil, err
+	}
+	if opts.MaxStates < 0 {
+		return nil, fmt.Errorf("invalid max states %d: must be 0 (no limit) or more", opts.MaxStates)
+	}
+	c := &opts.Config
+	res := &PossibilityResult{}
+	props := invariants.Possibility(c)
+	for _, p := range props {
+		res.Properties = append(res.Properties, p.ID)
+	}
+	start := time.Now()
+	defer func() { res.Elapsed = time.Since(start) }()
+
+	g, verdict, reason := buildGraph(ctx, c, opts.MaxStates)
+	res.DistinctStates = len(g.states)
+	res.Edges = len(g.succ)
+	if verdict != "" {
+		res.Verdict, res.BoundReason = verdict, reason
+		return res, nil
+	}
+
+	pred, predOffsets := g.reverse()
+	for _, p := range props {
+		// Of the patches, report the one whose violation comes first in
+		// breadth-first order.
+		first := int32(-1)
+		for k := 0; k < c.Patches; k++ {
+			if ctx.Err() != nil {
+				res.Verdict = Interrupted
+				return res, nil
+			}
+			i, detail := g.firstStuck(c, &p, k, pred, predOffsets)
+			if i < 0 || (first >= 0 && i >= first) {
+				continue
+			}
+			first = i
+			res.Violation = &Violation{
+				ID: p.ID, Name: p.Name,
+				Detail: fmt.Sprintf("%s, but no state reachable from here has %s", detail, p.GoalName),
+				Trace:  g.trace(c, i),
+			}
+		}
+		if res.Violation != nil {
+			res.Verdict = Violated
+			return res, nil
+		}
+	}
+	res.Verdict = Verified
+	return res, nil
+}
+
+// buildGraph explores the state space of c breadth-first and stores every
+// edge. A non-empty verdict means the graph is incomplete.
+func buildGraph(ctx context.Context, c *model.Config, maxStates int) (*stateGraph, Verdict, string) {
+	g := &stateGraph{}
+	index := make(map[model.State]int32)
+	add := func(s model.State, parent int32, a model.Action) (int32, bool) {
+		if maxStates > 0 && len(g.states) >= maxStates {
+			return -1, false
+		}
+		i := int32(len(g.states))
+		index[s] = i
+		g.states = append(g.states, s)
+		g.parent = append(g.parent, parent)
+		g.via = append(g.via, a)
+		return i, true
+	}
+	add(model.Initial(c), -1, model.Action{})
+
+	var buf []model.Action
+	for i := 0; i < len(g.states); i++ {
+		if i%4096 == 0 && ctx.Err() != nil {
+			return g, Interrupted, ""
+		}
+		g.offsets = append(g.offsets, int32(len(g.succ)))
+		s := g.states[i]
+		buf = c.Actions(&s, buf[:0])
+		for _, a := range buf {
+			next, _ := c.Step(s, a)
+			j, seen := index[next]
+			if !seen {
+				var ok bool
+				if j, ok = add(next, int32(i), a); !ok {
+					return g, Bounded, fmt.Sprintf("max states %d", maxStates)
+				}
+			}
+			// A self-loop never helps to reach a goal.
+			if int(j) != i {
+				g.succ = append(g.succ, j)
+			}
+		}
+	}
+	g.offsets = append(g.offsets, int32(len(g.succ)))
+	return g, "", ""
+}
+
+// reverse returns the predecessor lists in the same compressed form.
+func (g *stateGraph) reverse() (pred, offsets []int32) {
+	n := len(g.states)
+	offsets = make([]int32, n+1)
+	for _, j := range g.succ {
+		offsets[j+1]++
+	}
+	for i := 0; i < n; i++ {
+		offsets[i+1] += offsets[i]
+	}
+	pred = make([]int32, len(g.succ))
+	fill := make([]int32, n)
+	copy(fill, offsets[:n])
+	for i := 0; i < n; i++ {
+		for _, j := range g.succ[g.offsets[i]:g.offsets[i+1]] {
+			pred[fill[j]] = int32(i)
+			fill[j]++
+		}
+	}
+	return pred, offsets
+}
+
+// firstStuck returns the first state in breadth-first order that meets p's
+// condition for patch k and cannot reach a state that meets p's goal, with
+// the condition's detail, or -1.
+func (g *stateGraph) firstStuck(c *model.Config, p *invariants.Property, k int, pred, predOffsets []int32) (int32, string) {
+	n := len(g.states)
+	canReach := make([]bool, n)
+	var queue []int32
+	for i := range g.states {
+		if ok, _ := p.Goal(c, &g.states[i], k); ok {
+			canReach[i] = true
+			queue = append(queue, int32(i))
+		}
+	}
+	for len(queue) > 0 {
+		j := queue[0]
+		queue = queue[1:]
+		for _, i := range pred[predOffsets[j]:predOffsets[j+1]] {
+			if !canReach[i] {
+				canReach[i] = true
+				queue = append(queue, i)
+			}
+		}
+	}
+	for i := range g.states {
+		if canReach[i] {
+			continue
+		}
+		if ok, detail := p.Condition(c, &g.states[i], k); ok {
+			return int32(i), detail
+		}
+	}
+	return -1, ""
+}
+
+// trace returns the breadth-first path from the initial state to state i.
+func (g *stateGraph) trace(c *model.Config, i int32) Trace {
+	tr := Trace{Initial: g.states[0]}
+	for j := i; j > 0; j = g.parent[j] {
+		tr.Steps = append(tr.Steps, Step{Action: g.via[j], State: g.states[j]})
+	}
+	for l, r := 0, len(tr.Steps)-1; l < r; l, r = l+1, r-1 {
+		tr.Steps[l], tr.Steps[r] = tr.Steps[r], tr.Steps[l]
+	}
+	prev := tr.Initial
+	for j := range tr.Steps {
+		_, tr.Steps[j].Outcome = c.Step(prev, tr.Steps[j].Action)
+		prev = tr.Steps[j].State
+	}
+	return tr
+}
