@@ -35,6 +35,12 @@ func (c *Config) Label(s State) string {
 	if s.TransitionWork {
 		b.WriteString(" work")
 	}
+	if s.KlpForced {
+		b.WriteString(" klp_forced")
+	}
+	for j := 0; j < c.Targets; j++ {
+		fmt.Fprintf(&b, " X%d=%s", j, s.Targets[j])
+	}
 
 	for k := 0; k < c.Patches; k++ {
 		p := s.Patches[k]
@@ -61,6 +67,10 @@ func (c *Config) Label(s State) string {
 				b.WriteString(f.name)
 			}
 		}
+		if p.PrePatchRet {
+			b.WriteString(" pre_patch_ret=-ENODEV")
+		}
+		c.writeObjects(&b, &p)
 	}
 
 	for t := 0; t < c.Tasks; t++ {
@@ -75,18 +85,18 @@ func (c *Config) Label(s State) string {
 				if i > 0 {
 					b.WriteByte(' ')
 				}
-				fmt.Fprintf(&b, "f%d:%s", fr.Func, fr.Version)
+				fmt.Fprintf(&b, "%s:%s", c.FuncName(int(fr.Func)), fr.Version)
 			}
 			b.WriteByte(']')
 		}
 	}
 
-	for f := 0; f < c.Functions; f++ {
+	for f := 0; f < c.NumFuncs(); f++ {
 		fs := &s.FuncStacks[f]
 		if fs.Len == 0 {
 			continue
 		}
-		fmt.Fprintf(&b, "\nfunc_stack(f%d)=[", f)
+		fmt.Fprintf(&b, "\nfunc_stack(%s)=[", c.FuncName(f))
 		for i := 0; i < int(fs.Len); i++ {
 			if i > 0 {
 				b.WriteByte(' ')
@@ -96,4 +106,39 @@ func (c *Config) Label(s State) string {
 		b.WriteByte(']')
 	}
 	return b.String()
+}
+
+// FuncName returns the name of function f in labels: f<i> for a vmlinux
+// function, g<j> for target module j's function.
+func (c *Config) FuncName(f int) string {
+	if o := c.FuncObject(f); o > 0 {
+		return fmt.Sprintf("g%d", o-1)
+	}
+	return fmt.Sprintf("f%d", f)
+}
+
+// writeObjects appends the state of patch p's target objects and, with
+// callbacks, of every object's callbacks.
+func (c *Config) writeObjects(b *strings.Builder, p *Patch) {
+	for j := 0; j < c.Targets; j++ {
+		bit := uint8(1) << j
+		switch {
+		case p.ObjPatched&bit != 0:
+			fmt.Fprintf(b, " X%d:patched", j)
+		case p.Bound&bit != 0:
+			fmt.Fprintf(b, " X%d:bound", j)
+		}
+	}
+	if !c.Callbacks {
+		return
+	}
+	for o := 0; o < c.NumObjects(); o++ {
+		name := "vmlinux"
+		if o > 0 {
+			name = fmt.Sprintf("X%d", o-1)
+		}
+		if p.Callbacks[o] != CallbacksIdle {
+			fmt.Fprintf(b, " %s.callbacks=%s", name, p.Callbacks[o])
+		}
+	}
 }
