@@ -93,7 +93,7 @@ func TestPossibilityBounded(t *testing.T) {
 }
 
 // TestFirstStuck compares the backward search with a naive forward search
-// from every state, on goals with known and computed answers.
+// from every state, on goals whose results are known or computed.
 func TestFirstStuck(t *testing.T) {
 	c := model.Config{Kernel: model.Kernel958ef1e, Patches: 1, Tasks: 1, Functions: 1}
 	g, verdict, _ := buildGraph(context.Background(), &c, 0)

@@ -59,9 +59,9 @@ type Property struct {
 	Reason string
 	State  StateFunc
 	Step   StepFunc
-	// Applies reports whether the property is checked under c; nil means
-	// always. A kernel generation that does not make the promise skips
-	// it, and the Reason says why.
+	// Applies reports whether the property is checked under c, and nil
+	// means always. A kernel generation that does not make the promise
+	// skips it, and Reason explains why.
 	Applies func(c *model.Config) bool
 
 	Condition PatchFunc

@@ -151,14 +151,14 @@ func (a Action) String() string {
 // Actions appends the actions whose guard holds in s to buf and returns it.
 //
 // The order is fixed and part of the contract, because counterexamples are
-// rebuilt from it: for each patch k in ascending order Insmod, Rmmod,
-// Disable, Enable, Force, FreeWork and SetPrePatchRet; then TransitionWork;
-// then for each target module j in ascending order the one of TargetLoad,
-// TargetInit, TargetInitFail, TargetUnload and TargetGoing that its state
-// allows; then for each task t in ascending order Call of each function in
-// ascending order, Return and ExitToUser. Kinds that a configuration does
-// not enable never appear, so the default order is that of the model
-// without targets and callbacks.
+// rebuilt from it. First, for each patch k in ascending order: Insmod,
+// Rmmod, Disable, Enable, Force, FreeWork and SetPrePatchRet. Then
+// TransitionWork. Then, for each target module j in ascending order, the
+// actions its state allows among TargetLoad, TargetInit, TargetInitFail,
+// TargetUnload and TargetGoing. Last, for each task t in ascending order:
+// Call of each function in ascending order, Return and ExitToUser. Kinds
+// that a configuration does not enable never appear, so without targets
+// and callbacks the order is the one the model always had.
 //
 // A guard is the precondition for the routine to run at all: a module to
 // load or unload, a sysfs file to write to, a scheduled work item, a function

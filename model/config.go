@@ -31,11 +31,11 @@ const (
 	// patch freed from free_work, a per-patch forced flag, and the stacking
 	// rule that only the last patch in klp_patches may be disabled.
 	Kernel958ef1e Kernel = iota
-	// KernelV50 is the core of Linux 5.0: module_init calls
-	// klp_register_patch and klp_enable_patch, module_exit calls
-	// klp_unregister_patch, a disabled patch can be enabled again through
-	// sysfs, each enable takes a module reference that an unpatching
-	// completion drops unless the global klp_forced is set, and stacking
+	// KernelV50 is the core of Linux 5.0. Its module_init calls
+	// klp_register_patch and klp_enable_patch, and its module_exit calls
+	// klp_unregister_patch. A disabled patch can be enabled again through
+	// sysfs. Each enable takes a module reference, which an unpatching
+	// completion drops unless the global klp_forced is set. Stacking
 	// allows enabling only after an enabled predecessor and disabling only
 	// before a disabled successor.
 	KernelV50

@@ -8,7 +8,7 @@ type Errno uint8
 const (
 	EAGAIN Errno = 11 // delete_module of a module still in use (EWOULDBLOCK)
 	EBUSY  Errno = 16
-	ENODEV Errno = 19 // what the selftests' failing pre_patch callback returns
+	ENODEV Errno = 19 // the error of the selftests' failing pre_patch callback
 	EINVAL Errno = 22
 )
 
@@ -154,8 +154,8 @@ func (n Names) object(o int) string {
 	return n.target(o - 1)
 }
 
-// moduleStateText is how the selftests' callback module prints a target
-// module's state.
+// moduleStateText holds the selftests' callback module's text for each
+// target module state.
 var moduleStateText = [...]string{
 	ModuleAbsent: "[MODULE_STATE_UNFORMED] Still setting it up",
 	ModuleComing: "[MODULE_STATE_COMING] Full formed, running module_init",

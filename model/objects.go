@@ -126,12 +126,12 @@ func (st *stepper) cancelTransition(s *State) {
 }
 
 // targetLoad loads target module j up to its init. The module becomes
-// COMING and klp_module_coming runs: under klp_mutex it sets klp_alive and,
-// for each patch on klp_patches in order, binds the patch's object for the
-// module and, when the patch is enabled or in transition, runs pre_patch,
-// patches the object and runs post_patch unless the patch is the transition
-// patch. A failing pre_patch refuses the load: the patches already
-// processed are reverted and the module is freed.
+// COMING and klp_module_coming runs under klp_mutex. It sets klp_alive and
+// binds the module's object of each patch on klp_patches, in list order.
+// When the patch is enabled or in transition, it also runs pre_patch,
+// patches the object, and runs post_patch unless the patch is the
+// transition patch. A failing pre_patch rejects the load: the patches
+// already processed are reverted and the module is freed.
 //
 // Both generations leave the failing object bound (obj->mod set) on that
 // error path. Commit 4ff96fb52c69 (v5.4) clears it; property S18 reports

@@ -89,9 +89,9 @@ type Patch struct {
 	Ref     int8 // references the livepatch core holds on the module
 	Enabled bool // patch->enabled
 	// Forced is patch->forced at 958ef1e: the patch was on klp_patches
-	// when a transition was forced. v5.0 has no such field, only the global
-	// klp_forced, so there Forced is a ghost bit with the same meaning that
-	// the kernel never reads; the removability property L5 needs it.
+	// when a transition was forced. v5.0 has only the global klp_forced,
+	// so there Forced is a ghost bit with the same meaning, which the
+	// kernel never reads but the removability property L5 needs.
 	Forced         bool
 	Sysfs          bool // /sys/kernel/livepatch/<patch> exists (patch->kobj added, not yet put)
 	FreeWork       bool // patch->free_work is scheduled and has not run

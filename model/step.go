@@ -175,6 +175,7 @@ func (st *stepper) enablePatch(s *State, k int, ctx context) Errno {
 		// kobj_added is false
 		return EINVAL
 	}
+
 	st.log(EventEnabling, k, Patched)
 	st.initTransition(s, k, Patched)
 	for o := 0; o < st.c.NumObjects(); o++ {
@@ -189,6 +190,7 @@ func (st *stepper) enablePatch(s *State, k int, ctx context) Errno {
 		}
 		st.patchObject(s, k, o)
 	}
+
 	st.startTransition(s)
 	if st.c.V50() {
 		// v5.0 sets enabled only after the first completion attempt.
@@ -419,6 +421,7 @@ func (st *stepper) completeTransition(s *State) {
 	for t := 0; t < st.c.Tasks; t++ {
 		s.Tasks[t].PatchState = Undefined
 	}
+
 	// The post callbacks of the new direction, for loaded objects only.
 	for o := 0; o < st.c.NumObjects(); o++ {
 		if !s.ObjectLoaded(k, o) {

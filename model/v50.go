@@ -44,10 +44,10 @@ func (st *stepper) rmmodV50(s *State, k int) {
 	st.unloadModule(s, k)
 }
 
-// unregisterPatch is klp_unregister_patch at v5.0. It refuses only an
-// enabled patch. During an unpatching transition enabled is already false,
-// so that guard does not stop it (see docs/model-generations.md); through
-// module_exit that window is closed, because the module reference is held
+// unregisterPatch is klp_unregister_patch at v5.0. It rejects only an
+// enabled patch, and during an unpatching transition enabled is already
+// false, so a direct caller can unregister the transition patch. Through
+// module_exit that cannot happen, because the module reference is held
 // until the transition completes.
 func (st *stepper) unregisterPatch(s *State, k int) Errno {
 	p := &s.Patches[k]
