@@ -16,4 +16,5 @@ require (
 	github.com/tetratelabs/wazero v1.10.1 // indirect
 	golang.org/x/image v0.21.0 // indirect
 	golang.org/x/text v0.19.0 // indirect
+	pgregory.net/rapid v1.3.0 // indirect
 )
