@@ -72,6 +72,9 @@ type Config struct {
 	// Targets is the number of target modules, 0 to MaxTargets. Every
 	// patch has one klp_object per target module, and each target module
 	// has one function that every patch replaces.
+	// NOTE: every patch has the same objects and callbacks. The selftests'
+	// test_klp_livepatch has only a vmlinux object and no callbacks, so
+	// replaying it next to test_klp_callbacks_demo needs per-patch objects.
 	Targets int
 	// Callbacks gives every object the four callbacks (pre_patch,
 	// post_patch, pre_unpatch, post_unpatch), which log through the patch
