@@ -6,10 +6,10 @@ package counterexamples
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 
 	"github.com/dominikbraun/graph"
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/klpcheck/klpcheck/explore"
 	"github.com/klpcheck/klpcheck/model"
@@ -66,53 +66,38 @@ func New(c model.Config, v *explore.Violation) *Counterexample {
 }
 
 // Diff returns the fields that differ between two states, in field order.
-// It uses go-cmp to walk both values and records each unequal leaf; the
-// result never includes go-cmp's report text, whose format changes on
-// purpose between runs.
+// It walks both values with reflect, comparing arrays element by element at
+// the same index. (go-cmp aligns array elements with an edit script, so an
+// element that changed in most fields came out as a removal and an insertion
+// at index -1.)
 func Diff(a, b model.State) []Change {
-	var r diffReporter
-	cmp.Equal(a, b, cmp.Reporter(&r))
-	return r.changes
+	var changes []Change
+	diffValues(reflect.ValueOf(a), reflect.ValueOf(b), "", &changes)
+	return changes
 }
 
-// diffReporter is a cmp.Reporter that collects unequal leaves.
-type diffReporter struct {
-	path    cmp.Path
-	changes []Change
-}
-
-func (r *diffReporter) PushStep(ps cmp.PathStep) { r.path = append(r.path, ps) }
-
-func (r *diffReporter) PopStep() { r.path = r.path[:len(r.path)-1] }
-
-func (r *diffReporter) Report(rs cmp.Result) {
-	if rs.Equal() {
-		return
-	}
-	vx, vy := r.path.Last().Values()
-	r.changes = append(r.changes, Change{
-		Path: fieldPath(r.path),
-		Old:  fmt.Sprint(vx),
-		New:  fmt.Sprint(vy),
-	})
-}
-
-// fieldPath formats a go-cmp path as Go selector syntax with array indices,
-// such as "Patches[0].Enabled". (cmp.Path.String drops the indices.)
-func fieldPath(p cmp.Path) string {
-	var b strings.Builder
-	for _, ps := range p {
-		switch ps := ps.(type) {
-		case cmp.StructField:
-			if b.Len() > 0 {
-				b.WriteByte('.')
+// diffValues appends a Change for each leaf that differs between x and y,
+// which have the same type. path is the Go selector syntax of x within
+// model.State, such as "Patches[0].Enabled".
+func diffValues(x, y reflect.Value, path string, changes *[]Change) {
+	switch x.Kind() {
+	case reflect.Struct:
+		for i := range x.NumField() {
+			name := x.Type().Field(i).Name
+			if path != "" {
+				name = path + "." + name
 			}
-			b.WriteString(ps.Name())
-		case cmp.SliceIndex:
-			fmt.Fprintf(&b, "[%d]", ps.Key())
+			diffValues(x.Field(i), y.Field(i), name, changes)
+		}
+	case reflect.Array:
+		for i := range x.Len() {
+			diffValues(x.Index(i), y.Index(i), fmt.Sprintf("%s[%d]", path, i), changes)
+		}
+	default:
+		if !x.Equal(y) {
+			*changes = append(*changes, Change{Path: path, Old: fmt.Sprint(x), New: fmt.Sprint(y)})
 		}
 	}
-	return b.String()
 }
 
 // Node is a vertex of the counterexample graph: the index of a state on the
