@@ -79,7 +79,8 @@ func (w *walker) step(t *rapid.T, kind model.Kind) {
 	w.s = next
 }
 
-// check runs before and after every action: every Always state property,
+// check runs before and after every action. It judges every Always state
+// property, that the transition work is queued exactly during a transition,
 // and the promise of model.State that slots beyond the bounds keep their
 // initial value.
 func (w *walker) check(t *rapid.T) {
@@ -90,6 +91,14 @@ func (w *walker) check(t *rapid.T) {
 		if ok, detail := p.State(&w.c, &w.s); !ok {
 			t.Fatalf("after %d steps %s (%s) fails: %s\n%s", w.steps, p.ID, p.Name, detail, w.c.Label(w.s))
 		}
+	}
+
+	// The delayed transition work is the only way to finish a transition
+	// that did not complete inline, so it must be queued exactly while one
+	// is in progress.
+	if w.s.InTransition() != w.s.TransitionWork {
+		t.Fatalf("after %d steps: transition in progress %t but klp_transition_work scheduled %t\n%s",
+			w.steps, w.s.InTransition(), w.s.TransitionWork, w.c.Label(w.s))
 	}
 
 	init := model.Initial(&w.c)
@@ -144,6 +153,20 @@ func reachable(c *model.Config) map[model.State]bool {
 		}
 	}
 	return seen
+}
+
+// TestTransitionWorkQueuedDuringTransition checks every reachable state
+// at 2 patches, 2 tasks and 2 functions: klp_transition_work is scheduled
+// exactly while a transition is in progress. Without it a transition that
+// did not complete inline would hang, and no safety property would notice.
+func TestTransitionWorkQueuedDuringTransition(t *testing.T) {
+	c := config(2, 2, 2)
+	for s := range reachable(&c) {
+		if s.InTransition() != s.TransitionWork {
+			t.Fatalf("transition in progress %t but klp_transition_work scheduled %t in\n%s",
+				s.InTransition(), s.TransitionWork, c.Label(s))
+		}
+	}
 }
 
 // TestRapidWalksStayReachable checks that random walks at small bounds only
