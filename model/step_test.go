@@ -394,6 +394,15 @@ func TestStepForce(t *testing.T) {
 			err:    model.EINVAL,
 		},
 		{
+			// After klp_free_patch_start the sysfs files stay until
+			// free_work, but the patch is no longer the transition patch.
+			name:   "force on a patch waiting for free_work is EINVAL",
+			config: config(1, 1, 1),
+			setup:  []model.Action{insmod(0), disable(0)},
+			action: force(0),
+			err:    model.EINVAL,
+		},
+		{
 			// klp_force_transition calls klp_update_patch_state on every
 			// task, whatever its stack, then sets forced on every patch on
 			// klp_patches, not only the transition patch. Completion waits
@@ -493,6 +502,24 @@ func TestStepTransitionWork(t *testing.T) {
 				checkPatch(t, s, 0, model.Patch{Loaded: true, Ref: 1, Sysfs: true, FreeWork: true})
 				checkList(t, s)
 				checkFuncStack(t, s, 0)
+				checkFlags(t, out, model.FlagCompleted, 0)
+			},
+		},
+		{
+			// An enable reversed to unpatching ends with patch->enabled
+			// false, so klp_try_complete_transition frees the patch as
+			// after a disable. T0 in the original f0 no longer blocks.
+			name:   "frees the patch when a reversed enable completes",
+			config: config(1, 2, 1),
+			setup:  []model.Action{call(0, 0), insmod(0), disable(0)},
+			action: transitionWork(),
+			check: func(t *testing.T, _, s model.State, out model.Outcome) {
+				checkNoTransition(t, s)
+				checkPatch(t, s, 0, model.Patch{Loaded: true, Ref: 1, Sysfs: true, FreeWork: true})
+				checkList(t, s)
+				checkFuncStack(t, s, 0)
+				checkTask(t, s, 0, model.Undefined, false)
+				checkTask(t, s, 1, model.Undefined, false)
 				checkFlags(t, out, model.FlagCompleted, 0)
 			},
 		},
