@@ -65,30 +65,33 @@ func New(c model.Config, v *explore.Violation) *Counterexample {
 	return x
 }
 
-// Diff returns the fields that differ between two states, in field order,
-// one Change per unequal leaf. It walks both values field by field and
-// array element by element. (go-cmp's reporter was used here before, but it
-// matches array elements with an edit script, so a patch record with many
-// changed fields came out as a removal and an insertion at index -1.)
+// Diff returns the fields that differ between two states, in field order.
+// It walks both values with reflect, comparing arrays element by element at
+// the same index. (go-cmp aligns array elements with an edit script, so an
+// element that changed in most fields came out as a removal and an insertion
+// at index -1.)
 func Diff(a, b model.State) []Change {
 	var changes []Change
-	diffValue(reflect.ValueOf(a), reflect.ValueOf(b), "", &changes)
+	diffValues(reflect.ValueOf(a), reflect.ValueOf(b), "", &changes)
 	return changes
 }
 
-func diffValue(x, y reflect.Value, path string, changes *[]Change) {
+// diffValues appends a Change for each leaf that differs between x and y,
+// which have the same type. path is the Go selector syntax of x within
+// model.State, such as "Patches[0].Enabled".
+func diffValues(x, y reflect.Value, path string, changes *[]Change) {
 	switch x.Kind() {
 	case reflect.Struct:
-		for i := 0; i < x.NumField(); i++ {
+		for i := range x.NumField() {
 			name := x.Type().Field(i).Name
 			if path != "" {
 				name = path + "." + name
 			}
-			diffValue(x.Field(i), y.Field(i), name, changes)
+			diffValues(x.Field(i), y.Field(i), name, changes)
 		}
 	case reflect.Array:
-		for i := 0; i < x.Len(); i++ {
-			diffValue(x.Index(i), y.Index(i), fmt.Sprintf("%s[%d]", path, i), changes)
+		for i := range x.Len() {
+			diffValues(x.Index(i), y.Index(i), fmt.Sprintf("%s[%d]", path, i), changes)
 		}
 	default:
 		if !x.Equal(y) {

@@ -36,7 +36,8 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		return errFlagParse
 	}
 	if fs.NArg() > 0 {
-		return usagef("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
+		return usagef("%s: unexpected argument %q: %s takes no positional arguments (see klpcheck %s -h)",
+			fs.Name(), fs.Arg(0), fs.Name(), fs.Name())
 	}
 	return nil
 }
