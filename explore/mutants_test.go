@@ -43,6 +43,8 @@ var expectedCatch = map[model.Mutant][]string{
 	model.M6: {"S10", "S16"},
 	// A second klp_init_transition runs while the first is in progress.
 	model.M11: {"S22", "S1"},
+	// klp_module_going runs pre_unpatch for the transition patch.
+	model.M12: {"S15"},
 }
 
 // TestMutantsCaught checks that the explorer catches every mutant at the
@@ -90,6 +92,9 @@ func catchMutant(t *testing.T, m model.Mutant) (model.Config, *explore.Result) {
 	t.Helper()
 	for _, c := range mutantSearchBounds() {
 		c.Mutant = m
+		if m.NeedsCallbacks() {
+			c.Targets, c.Callbacks = 1, true
+		}
 		res, err := explore.Run(context.Background(), explore.Options{Config: c})
 		if err != nil {
 			t.Fatal(err)

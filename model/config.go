@@ -115,6 +115,9 @@ func (c Config) Validate() error {
 	if int(c.Mutant) >= len(mutants) {
 		return fmt.Errorf("invalid mutant %d", c.Mutant)
 	}
+	if c.Mutant.NeedsCallbacks() && (c.Targets == 0 || !c.Callbacks) {
+		return fmt.Errorf("invalid mutant %s: it changes callback code, so it needs at least one target module and callbacks", c.Mutant)
+	}
 	if !c.Mutant.AppliesTo(c.Kernel) {
 		return fmt.Errorf("invalid mutant %s: it changes code that kernel %s does not have", c.Mutant, c.Kernel)
 	}

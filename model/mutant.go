@@ -39,18 +39,21 @@ type mutantInfo struct {
 	// only958ef1e marks a change to code that v5.0 does not have, or
 	// already has in the mutated form.
 	only958ef1e bool
+	// needsCallbacks marks a change to callback code, which shows only
+	// with target modules and callbacks configured.
+	needsCallbacks bool
 }
 
 var mutants = [...]mutantInfo{
-	NoMutant: {"none", "the kernel as it is", false},
-	M1:       {"M1", "__klp_disable_patch clears enabled after klp_try_complete_transition, as v5.0 did", true},
-	M2:       {"M2", "klp_free_patch_finish drops the module reference of a forced patch", true},
-	M3:       {"M3", "enabled_store runs klp_free_patch_finish inline instead of scheduling free_work", true},
-	M4:       {"M4", "enabled_store re-enables a disabled patch that is not in transition", true},
-	M5:       {"M5", "klp_complete_transition drops the module reference after unpatching, as v5.0 did", true},
-	M6:       {"M6", "klp_free_patch_start does not remove the patch from klp_patches", true},
-	M11:      {"M11", "__klp_enable_patch has no -EBUSY guard for a transition in progress", false},
-	M12:      {"M12", "klp_module_going runs pre_unpatch also for the transition patch (needs --targets and --callbacks)", false},
+	NoMutant: {"none", "the kernel as it is", false, false},
+	M1:       {"M1", "__klp_disable_patch clears enabled after klp_try_complete_transition, as v5.0 did", true, false},
+	M2:       {"M2", "klp_free_patch_finish drops the module reference of a forced patch", true, false},
+	M3:       {"M3", "enabled_store runs klp_free_patch_finish inline instead of scheduling free_work", true, false},
+	M4:       {"M4", "enabled_store re-enables a disabled patch that is not in transition", true, false},
+	M5:       {"M5", "klp_complete_transition drops the module reference after unpatching, as v5.0 did", true, false},
+	M6:       {"M6", "klp_free_patch_start does not remove the patch from klp_patches", true, false},
+	M11:      {"M11", "__klp_enable_patch has no -EBUSY guard for a transition in progress", false, false},
+	M12:      {"M12", "klp_module_going runs pre_unpatch also for the transition patch (needs --targets and --callbacks)", false, true},
 }
 
 // AppliesTo reports whether the mutant changes code that kernel k has.
@@ -59,6 +62,12 @@ func (m Mutant) AppliesTo(k Kernel) bool {
 		return false
 	}
 	return k == Kernel958ef1e || !mutants[m].only958ef1e
+}
+
+// NeedsCallbacks reports whether the mutant changes callback code, which
+// runs only with target modules and callbacks configured.
+func (m Mutant) NeedsCallbacks() bool {
+	return int(m) < len(mutants) && mutants[m].needsCallbacks
 }
 
 func (m Mutant) String() string {

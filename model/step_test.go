@@ -34,6 +34,12 @@ func exitToUser(t int) model.Action {
 }
 
 // mustStep applies a to s after checking that Actions offers it.
+// withTargetCallbacks adds one target module and callbacks to c.
+func withTargetCallbacks(c model.Config) model.Config {
+	c.Targets, c.Callbacks = 1, true
+	return c
+}
+
 func mustStep(t *testing.T, c *model.Config, s model.State, a model.Action) (model.State, model.Outcome) {
 	t.Helper()
 	if !slices.Contains(c.Actions(&s, nil), a) {
@@ -946,7 +952,9 @@ func TestStepMutants(t *testing.T) {
 		},
 	}
 
-	covered := map[model.Mutant]bool{}
+	// M12 changes which callbacks run, which only the log shows, so
+	// TestStepM12RunsPreUnpatch covers it.
+	covered := map[model.Mutant]bool{model.M12: true}
 	for _, tc := range cases {
 		covered[tc.mutant] = true
 		t.Run(tc.mutant.String()+"/"+tc.action.String(), func(t *testing.T) {
@@ -968,6 +976,34 @@ func TestStepMutants(t *testing.T) {
 	for _, m := range model.Mutants() {
 		if !covered[m] {
 			t.Errorf("mutant %s has no step test", m)
+		}
+	}
+}
+
+// TestStepM12RunsPreUnpatch checks that a target module whose init fails
+// during P0's transition gets P0's pre_unpatch callback from
+// klp_module_going only under M12.
+func TestStepM12RunsPreUnpatch(t *testing.T) {
+	for _, m := range []model.Mutant{model.NoMutant, model.M12} {
+		c := withTargetCallbacks(config(1, 1, 1))
+		c.Mutant = m
+		s := replay(t, &c, model.Action{Kind: model.TargetLoad}, call(0, 0), insmod(0))
+		if !s.InTransition() {
+			t.Fatalf("%s: setup left no transition in progress:\n%s", m, c.Label(s))
+		}
+
+		preUnpatch := 0
+		c.StepLogged(s, model.Action{Kind: model.TargetInitFail}, func(e model.Event) {
+			if e.Kind == model.EventCallback && e.Callback == model.PreUnpatch {
+				preUnpatch++
+			}
+		})
+		want := 0
+		if m == model.M12 {
+			want = 1
+		}
+		if preUnpatch != want {
+			t.Errorf("%s: klp_module_going ran pre_unpatch %d times, want %d", m, preUnpatch, want)
 		}
 	}
 }

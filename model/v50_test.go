@@ -226,6 +226,9 @@ func TestV50UnregisterDuringUnpatching(t *testing.T) {
 func TestMutantsApplyToKernel(t *testing.T) {
 	for _, m := range Mutants() {
 		c := Config{Kernel: KernelV50, Patches: 1, Tasks: 1, Functions: 1, Mutant: m}
+		if m.NeedsCallbacks() {
+			c.Targets, c.Callbacks = 1, true
+		}
 		err := c.Validate()
 		if m.AppliesTo(KernelV50) != (err == nil) {
 			t.Errorf("%s on v5.0: AppliesTo %t, Validate error %v", m, m.AppliesTo(KernelV50), err)
