@@ -8,12 +8,11 @@ import (
 	"math"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/klpcheck/klpcheck/counterexamples"
 	"github.com/klpcheck/klpcheck/explore"
-	"github.com/klpcheck/klpcheck/internal/atomicfile"
 	"github.com/klpcheck/klpcheck/model"
 )
 
@@ -25,40 +24,61 @@ free_work and task events) from the initial state, and checks every safety
 property on every state and step.
 
 When a property fails, it prints the shortest counterexample as text and
-writes it as Graphviz DOT to trace.dot under --out. When a bound stops the
-search first, the verdict is "bounded", never "verified".
+writes it to the --out directory as trace.txt (text), trace.json (see
+docs/trace-json.md), trace.dot (Graphviz DOT) and trace.svg (rendered
+inside klpcheck, no Graphviz install needed). Each file is written to a
+temporary file and renamed, so a file in --out is never half-written.
+"klpcheck replay --trace DIR/trace.json" re-runs the trace later. When a
+bound stops the search first, the verdict is "bounded", never "verified".
 
-Exit status: 0 every property holds within the bounds; 1 a property failed;
-2 usage error; 3 a bound was reached without a verdict; 130 interrupted.
+While the search runs, a progress line goes to stderr every
+--progress-interval: the depth being expanded, the distinct states, the
+states queued, the rate in states per second since the last line and the
+estimated memory per state. On a terminal it is one line that updates in
+place; otherwise one line per report. --quiet turns it off.
+
+The summary lists, per action kind, how often it was enabled and how often
+it led to a new state. A search that ends verified or bounded warns on
+stderr about each kind that was never enabled, which points at a model bug
+or bounds that are too small. SIGINT (Ctrl-C) or SIGTERM ends the search
+and prints the summary so far with the verdict "interrupted".
+
+Exit status: 0 every property holds within the bounds; 1 a property failed,
+or writing the results failed; 2 usage error; 3 a bound was reached without
+a verdict; 130 interrupted by SIGINT or SIGTERM.
 `
 
 // exploreFlags are the parsed flags of the explore command.
 type exploreFlags struct {
-	opts explore.Options
-	out  string
-	json bool
+	opts  explore.Options
+	out   string
+	json  bool
+	quiet bool
 }
 
-func parseExploreFlags(args []string, stderr io.Writer) (exploreFlags, error) {
+func parseExploreFlags(args []string, stdout io.Writer) (exploreFlags, error) {
 	var (
 		f                exploreFlags
 		kernel, mutant   string
 		patches, tasks   int
 		functions, depth int
 		states           int
+		interval         time.Duration
 	)
 	def := model.DefaultConfig()
-	fs := newFlagSet("explore", exploreUsage, stderr)
+	fs := newFlagSet("explore", exploreUsage)
 	fs.StringVar(&kernel, "kernel", def.Kernel.String(), "livepatch core generation to model: 958ef1e")
 	fs.IntVar(&patches, "patches", def.Patches, fmt.Sprintf("number of livepatch modules, 1 to %d", model.MaxPatches))
 	fs.IntVar(&tasks, "tasks", def.Tasks, fmt.Sprintf("number of tasks, 1 to %d", model.MaxTasks))
 	fs.IntVar(&functions, "functions", def.Functions, fmt.Sprintf("number of patched functions, 1 to %d; a task inside f0 may call f1", model.MaxFunctions))
-	fs.StringVar(&mutant, "mutant", "none", `seeded bug to switch in (see "klpcheck mutants")`)
+	fs.StringVar(&mutant, "mutant", "none", "seeded bug to switch in, or none (see \"klpcheck mutants\")")
 	fs.IntVar(&depth, "max-depth", 0, "do not expand states more than this many steps from the initial state; 0 means no limit")
 	fs.IntVar(&states, "max-states", 0, "stop after storing this many distinct states; 0 means no limit")
-	fs.StringVar(&f.out, "out", "klpcheck-out", "directory that receives the counterexample (trace.dot, trace.txt)")
+	fs.StringVar(&f.out, "out", "klpcheck-out", "`directory` that receives trace.txt, trace.json, trace.dot and trace.svg for a failure; created if missing, and removed again if nothing was written to it")
 	fs.BoolVar(&f.json, "json", false, "print the result as one JSON object instead of text")
-	if err := parseFlags(fs, args); err != nil {
+	fs.DurationVar(&interval, "progress-interval", 2*time.Second, "time between progress lines on stderr, such as 500ms or 10s")
+	fs.BoolVar(&f.quiet, "quiet", false, "print no progress lines")
+	if err := fs.parse(args, stdout); err != nil {
 		return f, err
 	}
 
@@ -77,6 +97,9 @@ func parseExploreFlags(args []string, stderr io.Writer) (exploreFlags, error) {
 	if err := checkRange("max-states", states, 0, math.MaxInt32); err != nil {
 		return f, err
 	}
+	if interval <= 0 {
+		return f, usagef("invalid --progress-interval %s: must be more than 0, such as 500ms or 10s; use --quiet to turn progress off", interval)
+	}
 	k, err := model.ParseKernel(kernel)
 	if err != nil {
 		return f, usagef("invalid --kernel: %v", err)
@@ -90,44 +113,68 @@ func parseExploreFlags(args []string, stderr io.Writer) (exploreFlags, error) {
 	}
 
 	f.opts = explore.Options{
-		Config:    model.Config{Kernel: k, Patches: patches, Tasks: tasks, Functions: functions, Mutant: m},
-		MaxDepth:  depth,
-		MaxStates: states,
+		Config:           model.Config{Kernel: k, Patches: patches, Tasks: tasks, Functions: functions, Mutant: m},
+		MaxDepth:         depth,
+		MaxStates:        states,
+		ProgressInterval: interval,
 	}
 	return f, nil
 }
 
 func runExplore(args []string, stdout, stderr io.Writer) (int, error) {
-	f, err := parseExploreFlags(args, stderr)
+	f, err := parseExploreFlags(args, stdout)
 	if err != nil {
 		return exitUsage, err
 	}
-
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	res, err := explore.Run(ctx, f.opts)
+	return executeExplore(ctx, f, stdout, stderr)
+}
+
+// executeExplore runs the search that f describes until it ends or ctx is
+// cancelled, writes the artefacts of a failure and prints the result.
+func executeExplore(ctx context.Context, f exploreFlags, stdout, stderr io.Writer) (int, error) {
+	dir, err := prepareOutDir(f.out)
+	if err != nil {
+		return exitUsage, err
+	}
+	defer dir.removeIfEmpty()
+
+	opts := f.opts
+	var progress *progressPrinter
+	if !f.quiet {
+		progress = newProgressPrinter(stderr)
+		opts.Progress = progress.report
+	}
+	res, err := explore.Run(ctx, opts)
+	if progress != nil {
+		progress.finish()
+	}
 	if err != nil {
 		return exitUsage, usageError{err}
 	}
 
-	var x *counterexamples.Counterexample
-	dotFile := ""
+	var (
+		x     *counterexamples.Counterexample
+		files artefacts
+	)
 	if res.Violation != nil {
-		x = counterexamples.New(f.opts.Config, res.Violation)
-		dotFile, err = writeCounterexample(f.out, x)
+		x = counterexamples.New(opts.Config, res.Violation)
+		files, err = writeArtefacts(ctx, dir.path, opts.Config, res.Violation, stderr)
 		if err != nil {
-			return exitViolation, err
+			return exitViolation, fmt.Errorf("write the counterexample: %w", err)
 		}
 	}
 
 	if f.json {
-		err = printJSON(stdout, f.opts, res, dotFile)
+		err = printJSON(stdout, opts, res, files)
 	} else {
-		err = printSummary(stdout, f.opts, res, x, dotFile)
+		err = printSummary(stdout, opts, res, x, files)
 	}
 	if err != nil {
 		return exitViolation, err
 	}
+	warnCoverage(stderr, res)
 
 	switch res.Verdict {
 	case explore.Violated:
@@ -135,29 +182,12 @@ func runExplore(args []string, stdout, stderr io.Writer) (int, error) {
 	case explore.Bounded:
 		return exitBounded, nil
 	case explore.Interrupted:
-		return 130, nil
+		return exitInterrupted, nil
 	}
 	return exitOK, nil
 }
 
-// writeCounterexample writes trace.dot and trace.txt under dir and returns
-// the path of the DOT file.
-func writeCounterexample(dir string, x *counterexamples.Counterexample) (string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("create output directory: %w", err)
-	}
-	dot := filepath.Join(dir, "trace.dot")
-	if err := atomicfile.Write(dot, func(w *os.File) error { return x.WriteDOT(w) }); err != nil {
-		return "", err
-	}
-	txt := filepath.Join(dir, "trace.txt")
-	if err := atomicfile.Write(txt, func(w *os.File) error { return x.WriteText(w) }); err != nil {
-		return "", err
-	}
-	return dot, nil
-}
-
-func printSummary(w io.Writer, opts explore.Options, res *explore.Result, x *counterexamples.Counterexample, dotFile string) error {
+func printSummary(w io.Writer, opts explore.Options, res *explore.Result, x *counterexamples.Counterexample, files artefacts) error {
 	c := opts.Config
 	fmt.Fprintf(w, "klpcheck: kernel %s, patches %d, tasks %d, functions %d, mutant %s\n",
 		c.Kernel, c.Patches, c.Tasks, c.Functions, c.Mutant)
@@ -166,7 +196,11 @@ func printSummary(w io.Writer, opts explore.Options, res *explore.Result, x *cou
 		if err := x.WriteText(w); err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "\ncounterexample written to %s (render with: dot -Tsvg %s)\n\n", dotFile, dotFile)
+		fmt.Fprintf(w, "\ncounterexample written to:\n  %s\n  %s\n  %s\n", files.Text, files.JSON, files.DOT)
+		if files.SVG != "" {
+			fmt.Fprintf(w, "  %s\n", files.SVG)
+		}
+		fmt.Fprintf(w, "replay it with: klpcheck replay --trace %s\n\n", files.JSON)
 	}
 	fmt.Fprintf(w, "verdict: %s", res.Verdict)
 	switch {
@@ -174,6 +208,8 @@ func printSummary(w io.Writer, opts explore.Options, res *explore.Result, x *cou
 		fmt.Fprintf(w, " (%s %s)", res.Violation.ID, res.Violation.Name)
 	case res.Verdict == explore.Bounded:
 		fmt.Fprintf(w, " (stopped by %s)", res.BoundReason)
+	case res.Verdict == explore.Interrupted:
+		fmt.Fprint(w, " (the counts below cover the search so far)")
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "distinct states: %d\ntransitions: %d\nmax depth: %d\nseconds: %.3f\nstates per second: %.0f\n",
@@ -185,29 +221,33 @@ func printSummary(w io.Writer, opts explore.Options, res *explore.Result, x *cou
 			fmt.Fprintf(w, "witness %s (%s): NOT reached\n", wt.ID, wt.Name)
 		}
 	}
-	return nil
+	return printCoverage(w, res)
 }
 
 // jsonResult is the --json output. Field names are a stable interface.
 type jsonResult struct {
-	Verdict         string        `json:"verdict"`
-	Kernel          string        `json:"kernel"`
-	Patches         int           `json:"patches"`
-	Tasks           int           `json:"tasks"`
-	Functions       int           `json:"functions"`
-	Mutant          string        `json:"mutant"`
-	DistinctStates  int           `json:"distinct_states"`
-	Transitions     int           `json:"transitions"`
-	MaxDepth        int           `json:"max_depth"`
-	Seconds         float64       `json:"seconds"`
-	StatesPerSecond float64       `json:"states_per_second"`
-	BoundReason     string        `json:"bound_reason,omitempty"`
-	Property        string        `json:"property,omitempty"`
-	PropertyName    string        `json:"property_name,omitempty"`
-	Detail          string        `json:"detail,omitempty"`
-	TraceLength     int           `json:"trace_length,omitempty"`
-	DotFile         string        `json:"dot_file,omitempty"`
-	Witnesses       []jsonWitness `json:"witnesses"`
+	Verdict         string         `json:"verdict"`
+	Kernel          string         `json:"kernel"`
+	Patches         int            `json:"patches"`
+	Tasks           int            `json:"tasks"`
+	Functions       int            `json:"functions"`
+	Mutant          string         `json:"mutant"`
+	DistinctStates  int            `json:"distinct_states"`
+	Transitions     int            `json:"transitions"`
+	MaxDepth        int            `json:"max_depth"`
+	Seconds         float64        `json:"seconds"`
+	StatesPerSecond float64        `json:"states_per_second"`
+	BoundReason     string         `json:"bound_reason,omitempty"`
+	Property        string         `json:"property,omitempty"`
+	PropertyName    string         `json:"property_name,omitempty"`
+	Detail          string         `json:"detail,omitempty"`
+	TraceLength     int            `json:"trace_length,omitempty"`
+	DotFile         string         `json:"dot_file,omitempty"`
+	SVGFile         string         `json:"svg_file,omitempty"`
+	JSONFile        string         `json:"json_file,omitempty"`
+	TextFile        string         `json:"text_file,omitempty"`
+	Witnesses       []jsonWitness  `json:"witnesses"`
+	Coverage        []jsonCoverage `json:"coverage"`
 }
 
 type jsonWitness struct {
@@ -217,7 +257,7 @@ type jsonWitness struct {
 	Depth   int    `json:"depth,omitempty"`
 }
 
-func printJSON(w io.Writer, opts explore.Options, res *explore.Result, dotFile string) error {
+func printJSON(w io.Writer, opts explore.Options, res *explore.Result, files artefacts) error {
 	c := opts.Config
 	out := jsonResult{
 		Verdict:         string(res.Verdict),
@@ -232,8 +272,12 @@ func printJSON(w io.Writer, opts explore.Options, res *explore.Result, dotFile s
 		Seconds:         res.Elapsed.Seconds(),
 		StatesPerSecond: res.StatesPerSecond(),
 		BoundReason:     res.BoundReason,
-		DotFile:         dotFile,
+		DotFile:         files.DOT,
+		SVGFile:         files.SVG,
+		JSONFile:        files.JSON,
+		TextFile:        files.Text,
 		Witnesses:       []jsonWitness{},
+		Coverage:        coverageJSON(res),
 	}
 	if v := res.Violation; v != nil {
 		out.Property, out.PropertyName, out.Detail = v.ID, v.Name, v.Detail
