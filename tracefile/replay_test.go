@@ -67,8 +67,7 @@ func TestReplayBlockedAction(t *testing.T) {
 	c := mutantConfig(model.M3)
 	f := New(c, violation(t, c), "klpcheck test")
 	// free_work of P1 is never scheduled after insmod(P0).
-	one := 1
-	f.Steps[1].Action = Action{Kind: "free_work", Patch: &one}
+	f.Steps[1].Action = Action{Kind: "free_work", Patch: ptr(1)}
 
 	res, err := Replay(f, c)
 	if err != nil {
@@ -119,7 +118,7 @@ func TestReplayReportsEditedState(t *testing.T) {
 	}
 }
 
-func TestReplayDeadlockAtEnd(t *testing.T) {
+func TestReplayEmptyTraceNoDeadlock(t *testing.T) {
 	// Every state of the model has an enabled action, so a deadlock trace
 	// can only come from a changed model. An empty trace of a recorded
 	// deadlock still replays: the initial state has actions.
