@@ -241,3 +241,17 @@ func (s *State) InsideFunc(f int) bool {
 	}
 	return false
 }
+
+// Configured reports whether c has actions of kind k at all: the
+// target-module kinds need Targets, and SetPrePatchRet needs PrePatchRet.
+// A configured kind that is never enabled points at a model bug or bounds
+// that are too small.
+func (c *Config) Configured(k Kind) bool {
+	switch k {
+	case TargetLoad, TargetInit, TargetInitFail, TargetUnload, TargetGoing:
+		return c.Targets > 0
+	case SetPrePatchRet:
+		return c.PrePatchRet
+	}
+	return k < numKinds
+}

@@ -8,12 +8,11 @@ import (
 	"math"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/klpcheck/klpcheck/counterexamples"
 	"github.com/klpcheck/klpcheck/explore"
-	"github.com/klpcheck/klpcheck/internal/atomicfile"
 	"github.com/klpcheck/klpcheck/model"
 )
 
@@ -32,11 +31,28 @@ stores every edge, and reports the first state from which a required goal
 can no longer be reached. --possibility=false skips that pass.
 
 When a property fails, it prints the shortest counterexample as text and
-writes it as Graphviz DOT to trace.dot under --out. When a bound stops the
-search first, the verdict is "bounded", never "verified".
+writes it to the --out directory as trace.txt (text), trace.json (see
+docs/trace-json.md), trace.dot (Graphviz DOT) and trace.svg (rendered
+inside klpcheck, no Graphviz install needed). Each file is written to a
+temporary file and renamed, so a file in --out is never half-written.
+"klpcheck replay --trace DIR/trace.json" re-runs the trace later. When a
+bound stops the search first, the verdict is "bounded", never "verified".
 
-Exit status: 0 every property holds within the bounds; 1 a property failed;
-2 usage error; 3 a bound was reached without a verdict; 130 interrupted.
+While the search runs, a progress line goes to stderr every
+--progress-interval: the depth being expanded, the distinct states, the
+states queued, the rate in states per second since the last line and the
+estimated memory per state. On a terminal it is one line that updates in
+place; otherwise one line per report. --quiet turns it off.
+
+The summary lists, per action kind, how often it was enabled and how often
+it led to a new state. A search that ends verified or bounded warns on
+stderr about each kind that was never enabled, which points at a model bug
+or bounds that are too small. SIGINT (Ctrl-C) or SIGTERM ends the search
+and prints the summary so far with the verdict "interrupted".
+
+Exit status: 0 every property holds within the bounds; 1 a property failed,
+or writing the results failed; 2 usage error; 3 a bound was reached without
+a verdict; 130 interrupted by SIGINT or SIGTERM.
 `
 
 // exploreFlags are the parsed flags of the explore command.
@@ -44,10 +60,11 @@ type exploreFlags struct {
 	opts        explore.Options
 	out         string
 	json        bool
+	quiet       bool
 	possibility bool
 }
 
-func parseExploreFlags(args []string, stderr io.Writer) (exploreFlags, error) {
+func parseExploreFlags(args []string, stdout io.Writer) (exploreFlags, error) {
 	var (
 		f                exploreFlags
 		kernel, mutant   string
@@ -55,9 +72,10 @@ func parseExploreFlags(args []string, stderr io.Writer) (exploreFlags, error) {
 		functions, depth int
 		states, targets  int
 		callbacks, fail  bool
+		interval         time.Duration
 	)
 	def := model.DefaultConfig()
-	fs := newFlagSet("explore", exploreUsage, stderr)
+	fs := newFlagSet("explore", exploreUsage)
 	fs.StringVar(&kernel, "kernel", def.Kernel.String(), `livepatch core generation to model: "958ef1e" (Linux 5.1 series, no registration step) or "v5.0" (register API, global klp_forced)`)
 	fs.IntVar(&patches, "patches", def.Patches, fmt.Sprintf("number of livepatch modules, 1 to %d", model.MaxPatches))
 	fs.IntVar(&tasks, "tasks", def.Tasks, fmt.Sprintf("number of tasks, 1 to %d", model.MaxTasks))
@@ -66,12 +84,14 @@ func parseExploreFlags(args []string, stderr io.Writer) (exploreFlags, error) {
 	fs.BoolVar(&callbacks, "callbacks", false, "give every object pre_patch, post_patch, pre_unpatch and post_unpatch callbacks")
 	fs.BoolVar(&fail, "pre-patch-ret", false, "add an action that toggles a patch module's pre_patch_ret parameter, which makes its pre_patch callbacks fail with -ENODEV; needs --callbacks")
 	fs.BoolVar(&f.possibility, "possibility", true, "after a verified safety search, check the possibility properties (L5) in a second pass that stores every edge; false skips it")
-	fs.StringVar(&mutant, "mutant", "none", `seeded bug to switch in (see "klpcheck mutants")`)
+	fs.StringVar(&mutant, "mutant", "none", "seeded bug to switch in, or none (see \"klpcheck mutants\")")
 	fs.IntVar(&depth, "max-depth", 0, "do not expand states more than this many steps from the initial state; 0 means no limit")
 	fs.IntVar(&states, "max-states", 0, "stop after storing this many distinct states; 0 means no limit")
-	fs.StringVar(&f.out, "out", "klpcheck-out", "directory that receives the counterexample (trace.dot, trace.txt)")
+	fs.StringVar(&f.out, "out", "klpcheck-out", "`directory` that receives trace.txt, trace.json, trace.dot and trace.svg for a failure; created if missing, and removed again if nothing was written to it")
 	fs.BoolVar(&f.json, "json", false, "print the result as one JSON object instead of text")
-	if err := parseFlags(fs, args); err != nil {
+	fs.DurationVar(&interval, "progress-interval", 2*time.Second, "time between progress lines on stderr, such as 500ms or 10s")
+	fs.BoolVar(&f.quiet, "quiet", false, "print no progress lines")
+	if err := fs.parse(args, stdout); err != nil {
 		return f, err
 	}
 
@@ -84,17 +104,14 @@ func parseExploreFlags(args []string, stderr io.Writer) (exploreFlags, error) {
 	if err := checkRange("functions", functions, 1, model.MaxFunctions); err != nil {
 		return f, err
 	}
-	if err := checkRange("targets", targets, 0, model.MaxTargets); err != nil {
-		return f, err
-	}
-	if fail && !callbacks {
-		return f, usagef("invalid --pre-patch-ret: it needs --callbacks")
-	}
 	if err := checkRange("max-depth", depth, 0, math.MaxUint16-1); err != nil {
 		return f, err
 	}
 	if err := checkRange("max-states", states, 0, math.MaxInt32); err != nil {
 		return f, err
+	}
+	if interval <= 0 {
+		return f, usagef("invalid --progress-interval %s: must be more than 0, such as 500ms or 10s; use --quiet to turn progress off", interval)
 	}
 	k, err := model.ParseKernel(kernel)
 	if err != nil {
@@ -113,8 +130,9 @@ func parseExploreFlags(args []string, stderr io.Writer) (exploreFlags, error) {
 			Kernel: k, Patches: patches, Tasks: tasks, Functions: functions, Mutant: m,
 			Targets: targets, Callbacks: callbacks, PrePatchRet: fail,
 		},
-		MaxDepth:  depth,
-		MaxStates: states,
+		MaxDepth:         depth,
+		MaxStates:        states,
+		ProgressInterval: interval,
 	}
 	if err := f.opts.Config.Validate(); err != nil {
 		return f, usageError{err}
@@ -123,14 +141,34 @@ func parseExploreFlags(args []string, stderr io.Writer) (exploreFlags, error) {
 }
 
 func runExplore(args []string, stdout, stderr io.Writer) (int, error) {
-	f, err := parseExploreFlags(args, stderr)
+	f, err := parseExploreFlags(args, stdout)
 	if err != nil {
 		return exitUsage, err
 	}
-
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	res, err := explore.Run(ctx, f.opts)
+	return executeExplore(ctx, f, stdout, stderr)
+}
+
+// executeExplore runs the search that f describes until it ends or ctx is
+// cancelled, writes the artefacts of a failure and prints the result.
+func executeExplore(ctx context.Context, f exploreFlags, stdout, stderr io.Writer) (int, error) {
+	dir, err := prepareOutDir(f.out)
+	if err != nil {
+		return exitUsage, err
+	}
+	defer dir.removeIfEmpty()
+
+	opts := f.opts
+	var progress *progressPrinter
+	if !f.quiet {
+		progress = newProgressPrinter(stderr)
+		opts.Progress = progress.report
+	}
+	res, err := explore.Run(ctx, opts)
+	if progress != nil {
+		progress.finish()
+	}
 	if err != nil {
 		return exitUsage, usageError{err}
 	}
@@ -139,34 +177,37 @@ func runExplore(args []string, stdout, stderr io.Writer) (int, error) {
 	// one could hide the path to a goal.
 	var pres *explore.PossibilityResult
 	if f.possibility && res.Verdict == explore.Verified {
-		pres, err = explore.CheckPossibility(ctx, f.opts)
+		pres, err = explore.CheckPossibility(ctx, opts)
 		if err != nil {
 			return exitUsage, usageError{err}
 		}
 	}
-
 	violation := res.Violation
 	if violation == nil && pres != nil {
 		violation = pres.Violation
 	}
-	var x *counterexamples.Counterexample
-	dotFile := ""
+
+	var (
+		x     *counterexamples.Counterexample
+		files artefacts
+	)
 	if violation != nil {
-		x = counterexamples.New(f.opts.Config, violation)
-		dotFile, err = writeCounterexample(f.out, x)
+		x = counterexamples.New(opts.Config, violation)
+		files, err = writeArtefacts(ctx, dir.path, opts.Config, violation, stderr)
 		if err != nil {
-			return exitViolation, err
+			return exitViolation, fmt.Errorf("write the counterexample: %w", err)
 		}
 	}
 
 	if f.json {
-		err = printJSON(stdout, f.opts, res, pres, dotFile)
+		err = printJSON(stdout, opts, res, pres, files)
 	} else {
-		err = printSummary(stdout, f.opts, res, pres, x, dotFile)
+		err = printSummary(stdout, opts, res, pres, x, files)
 	}
 	if err != nil {
 		return exitViolation, err
 	}
+	warnCoverage(stderr, opts.Config, res)
 
 	verdict := res.Verdict
 	if verdict == explore.Verified && pres != nil {
@@ -178,36 +219,23 @@ func runExplore(args []string, stdout, stderr io.Writer) (int, error) {
 	case explore.Bounded:
 		return exitBounded, nil
 	case explore.Interrupted:
-		return 130, nil
+		return exitInterrupted, nil
 	}
 	return exitOK, nil
 }
 
-// writeCounterexample writes trace.dot and trace.txt under dir and returns
-// the path of the DOT file.
-func writeCounterexample(dir string, x *counterexamples.Counterexample) (string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("create output directory: %w", err)
-	}
-	dot := filepath.Join(dir, "trace.dot")
-	if err := atomicfile.Write(dot, func(w *os.File) error { return x.WriteDOT(w) }); err != nil {
-		return "", err
-	}
-	txt := filepath.Join(dir, "trace.txt")
-	if err := atomicfile.Write(txt, func(w *os.File) error { return x.WriteText(w) }); err != nil {
-		return "", err
-	}
-	return dot, nil
-}
-
-func printSummary(w io.Writer, opts explore.Options, res *explore.Result, pres *explore.PossibilityResult, x *counterexamples.Counterexample, dotFile string) error {
+func printSummary(w io.Writer, opts explore.Options, res *explore.Result, pres *explore.PossibilityResult, x *counterexamples.Counterexample, files artefacts) error {
 	fmt.Fprintf(w, "klpcheck: %s\n", opts.Config.String())
 	if x != nil {
 		fmt.Fprintln(w)
 		if err := x.WriteText(w); err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "\ncounterexample written to %s (render with: dot -Tsvg %s)\n\n", dotFile, dotFile)
+		fmt.Fprintf(w, "\ncounterexample written to:\n  %s\n  %s\n  %s\n", files.Text, files.JSON, files.DOT)
+		if files.SVG != "" {
+			fmt.Fprintf(w, "  %s\n", files.SVG)
+		}
+		fmt.Fprintf(w, "replay it with: klpcheck replay --trace %s\n\n", files.JSON)
 	}
 	verdict, violation := res.Verdict, res.Violation
 	if pres != nil && pres.Verdict == explore.Violated {
@@ -219,6 +247,8 @@ func printSummary(w io.Writer, opts explore.Options, res *explore.Result, pres *
 		fmt.Fprintf(w, " (%s %s)", violation.ID, violation.Name)
 	case res.Verdict == explore.Bounded:
 		fmt.Fprintf(w, " (stopped by %s)", res.BoundReason)
+	case res.Verdict == explore.Interrupted:
+		fmt.Fprint(w, " (the counts below cover the search so far)")
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "distinct states: %d\ntransitions: %d\nmax depth: %d\nseconds: %.3f\nstates per second: %.0f\n",
@@ -241,32 +271,36 @@ func printSummary(w io.Writer, opts explore.Options, res *explore.Result, pres *
 		fmt.Fprintf(w, "\npossibility pass: %d states, %d edges, %.3f seconds\n",
 			pres.DistinctStates, pres.Edges, pres.Elapsed.Seconds())
 	}
-	return nil
+	return printCoverage(w, res)
 }
 
 // jsonResult is the --json output. Field names are a stable interface.
 type jsonResult struct {
-	Verdict         string        `json:"verdict"`
-	Kernel          string        `json:"kernel"`
-	Patches         int           `json:"patches"`
-	Tasks           int           `json:"tasks"`
-	Functions       int           `json:"functions"`
-	Targets         int           `json:"targets"`
-	Callbacks       bool          `json:"callbacks"`
-	PrePatchRet     bool          `json:"pre_patch_ret"`
-	Mutant          string        `json:"mutant"`
-	DistinctStates  int           `json:"distinct_states"`
-	Transitions     int           `json:"transitions"`
-	MaxDepth        int           `json:"max_depth"`
-	Seconds         float64       `json:"seconds"`
-	StatesPerSecond float64       `json:"states_per_second"`
-	BoundReason     string        `json:"bound_reason,omitempty"`
-	Property        string        `json:"property,omitempty"`
-	PropertyName    string        `json:"property_name,omitempty"`
-	Detail          string        `json:"detail,omitempty"`
-	TraceLength     int           `json:"trace_length,omitempty"`
-	DotFile         string        `json:"dot_file,omitempty"`
-	Witnesses       []jsonWitness `json:"witnesses"`
+	Verdict         string         `json:"verdict"`
+	Kernel          string         `json:"kernel"`
+	Patches         int            `json:"patches"`
+	Tasks           int            `json:"tasks"`
+	Functions       int            `json:"functions"`
+	Targets         int            `json:"targets"`
+	Callbacks       bool           `json:"callbacks"`
+	PrePatchRet     bool           `json:"pre_patch_ret"`
+	Mutant          string         `json:"mutant"`
+	DistinctStates  int            `json:"distinct_states"`
+	Transitions     int            `json:"transitions"`
+	MaxDepth        int            `json:"max_depth"`
+	Seconds         float64        `json:"seconds"`
+	StatesPerSecond float64        `json:"states_per_second"`
+	BoundReason     string         `json:"bound_reason,omitempty"`
+	Property        string         `json:"property,omitempty"`
+	PropertyName    string         `json:"property_name,omitempty"`
+	Detail          string         `json:"detail,omitempty"`
+	TraceLength     int            `json:"trace_length,omitempty"`
+	DotFile         string         `json:"dot_file,omitempty"`
+	SVGFile         string         `json:"svg_file,omitempty"`
+	JSONFile        string         `json:"json_file,omitempty"`
+	TextFile        string         `json:"text_file,omitempty"`
+	Witnesses       []jsonWitness  `json:"witnesses"`
+	Coverage        []jsonCoverage `json:"coverage"`
 	// Possibility is the verdict of the possibility pass, empty when it
 	// did not run.
 	Possibility string `json:"possibility,omitempty"`
@@ -279,7 +313,7 @@ type jsonWitness struct {
 	Depth   int    `json:"depth,omitempty"`
 }
 
-func printJSON(w io.Writer, opts explore.Options, res *explore.Result, pres *explore.PossibilityResult, dotFile string) error {
+func printJSON(w io.Writer, opts explore.Options, res *explore.Result, pres *explore.PossibilityResult, files artefacts) error {
 	c := opts.Config
 	out := jsonResult{
 		Verdict:         string(res.Verdict),
@@ -297,17 +331,19 @@ func printJSON(w io.Writer, opts explore.Options, res *explore.Result, pres *exp
 		Seconds:         res.Elapsed.Seconds(),
 		StatesPerSecond: res.StatesPerSecond(),
 		BoundReason:     res.BoundReason,
-		DotFile:         dotFile,
+		DotFile:         files.DOT,
+		SVGFile:         files.SVG,
+		JSONFile:        files.JSON,
+		TextFile:        files.Text,
 		Witnesses:       []jsonWitness{},
+		Coverage:        coverageJSON(res),
 	}
 	v := res.Violation
 	if pres != nil {
 		out.Possibility = string(pres.Verdict)
-		if v == nil {
+		if v == nil && pres.Violation != nil {
 			v = pres.Violation
-			if v != nil {
-				out.Verdict = string(explore.Violated)
-			}
+			out.Verdict = string(explore.Violated)
 		}
 	}
 	if v != nil {

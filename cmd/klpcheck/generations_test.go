@@ -11,7 +11,7 @@ import (
 func TestExploreL5ByKernel(t *testing.T) {
 	t.Run("v5.0 violates L5", func(t *testing.T) {
 		out := t.TempDir()
-		code, stdout, stderr := runCommand("explore", "--kernel", "v5.0", "--patches", "2", "--tasks", "1", "--out", out)
+		code, stdout, stderr := runCommand(t, "explore", "--kernel", "v5.0", "--patches", "2", "--tasks", "1", "--out", out)
 		if code != exitViolation {
 			t.Fatalf("exit %d; want %d\nstdout:\n%s\nstderr:\n%s", code, exitViolation, stdout, stderr)
 		}
@@ -29,7 +29,7 @@ func TestExploreL5ByKernel(t *testing.T) {
 		}
 	})
 	t.Run("958ef1e holds", func(t *testing.T) {
-		code, stdout, stderr := runCommand("explore", "--kernel", "958ef1e", "--patches", "2", "--tasks", "1", "--out", t.TempDir())
+		code, stdout, stderr := runCommand(t, "explore", "--kernel", "958ef1e", "--patches", "2", "--tasks", "1", "--out", t.TempDir())
 		if code != exitOK {
 			t.Fatalf("exit %d; want 0\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 		}
@@ -38,7 +38,7 @@ func TestExploreL5ByKernel(t *testing.T) {
 		}
 	})
 	t.Run("possibility pass skipped", func(t *testing.T) {
-		code, stdout, _ := runCommand("explore", "--kernel", "v5.0", "--patches", "2", "--tasks", "1", "--possibility=false", "--out", t.TempDir())
+		code, stdout, _ := runCommand(t, "explore", "--kernel", "v5.0", "--patches", "2", "--tasks", "1", "--possibility=false", "--out", t.TempDir())
 		if code != exitOK {
 			t.Errorf("exit %d with --possibility=false; want 0", code)
 		}
@@ -64,7 +64,7 @@ func TestExploreTargetsAndCallbacks(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			args := append([]string{"explore", "--out", t.TempDir()}, tt.args...)
-			code, stdout, stderr := runCommand(args...)
+			code, stdout, stderr := runCommand(t, args...)
 			if code != tt.code {
 				t.Fatalf("exit %d; want %d\nstdout:\n%s\nstderr:\n%s", code, tt.code, stdout, stderr)
 			}

@@ -13,11 +13,13 @@ const mutantsUsage = `usage: klpcheck mutants
 Mutants lists the seeded bugs that "klpcheck explore --mutant NAME" switches
 into the model, one line each. Each is a one-line change to a kernel routine
 that one of the properties must catch.
+
+Exit status: 0 listed; 2 usage error.
 `
 
 func runMutants(args []string, stdout, stderr io.Writer) (int, error) {
-	fs := newFlagSet("mutants", mutantsUsage, stderr)
-	if err := parseFlags(fs, args); err != nil {
+	fs := newFlagSet("mutants", mutantsUsage)
+	if err := fs.parse(args, stdout); err != nil {
 		return exitUsage, err
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 8, 2, ' ', 0)

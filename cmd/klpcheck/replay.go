@@ -1,0 +1,187 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/klpcheck/klpcheck/model"
+	"github.com/klpcheck/klpcheck/tracefile"
+)
+
+// NOTE: "klpcheck replay FILE" without --trace is meant to replay a script
+// in the selftest dialect, and runReplayScript is its placeholder. The help
+// below describes only the --trace form.
+const replayUsage = `usage: klpcheck replay --trace FILE [--mutant NAME]
+
+Replay re-runs a counterexample recorded in a trace.json file (written by
+"klpcheck explore" to its --out directory) on the current model. It starts
+from the initial state, checks that each recorded action is still enabled,
+takes it, and checks every safety property on every state and step, as
+explore does. It runs under the configuration recorded in the file; --mutant
+switches in another seeded bug, or none, to check whether the correct model
+still fails on the same actions.
+
+It prints each step whose state, or error number, differs from the recorded
+one, then one of:
+
+	still fails: PROPERTY ...        a safety property failed
+	no longer fails: ...             every action ran and every property held
+	cannot replay: step N: ...       the action of step N is not enabled
+
+Exit status: 0 no longer fails; 1 still fails; 2 usage error, or FILE is
+missing or not a valid trace.json; 4 the trace cannot be followed because a
+recorded action is not enabled.
+`
+
+// replayTraceFlags are the parsed flags of "replay --trace".
+type replayTraceFlags struct {
+	trace  string
+	mutant string // "" keeps the recorded mutant
+}
+
+func runReplay(args []string, stdout, stderr io.Writer) (int, error) {
+	if hasTraceFlag(args) || hasHelpFlag(args) {
+		return runReplayTrace(args, stdout, stderr)
+	}
+	return runReplayScript(args, stdout, stderr)
+}
+
+// hasTraceFlag reports whether args contain --trace (or -trace) before any
+// "--", which selects the trace.json form of replay.
+func hasTraceFlag(args []string) bool {
+	for _, a := range args {
+		if a == "--" {
+			return false
+		}
+		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if strings.HasPrefix(a, "-") && name == "trace" {
+			return true
+		}
+	}
+	return false
+}
+
+// runReplayScript replays a script in the selftest dialect.
+//
+// TODO: not built yet. Replays of selftest scripts come with package replay.
+func runReplayScript(args []string, stdout, stderr io.Writer) (int, error) {
+	return exitUsage, usagef("replay of selftest scripts is not built in this binary yet; to replay a counterexample use: klpcheck replay --trace FILE")
+}
+
+func parseReplayTraceFlags(args []string, stdout io.Writer) (replayTraceFlags, error) {
+	var f replayTraceFlags
+	fs := newFlagSet("replay", replayUsage)
+	fs.StringVar(&f.trace, "trace", "", "trace.json `file` to replay")
+	fs.StringVar(&f.mutant, "mutant", "", "seeded bug to switch in instead of the recorded one, or none for the model without a seeded bug; default: the recorded mutant")
+	if err := fs.parse(args, stdout); err != nil {
+		return f, err
+	}
+	if f.trace == "" {
+		return f, usagef("missing --trace FILE: name the trace.json to replay")
+	}
+	return f, nil
+}
+
+func runReplayTrace(args []string, stdout, stderr io.Writer) (int, error) {
+	f, err := parseReplayTraceFlags(args, stdout)
+	if err != nil {
+		return exitUsage, err
+	}
+	tf, c, err := loadTrace(f)
+	if err != nil {
+		return exitUsage, err
+	}
+
+	res, err := tracefile.Replay(tf, c)
+	if err != nil {
+		return exitUsage, usagef("invalid trace %q: %v", f.trace, err)
+	}
+	printReplay(stdout, f.trace, tf, c, res)
+	switch res.Status {
+	case tracefile.StillFails:
+		return exitViolation, nil
+	case tracefile.Blocked:
+		return exitBlocked, nil
+	}
+	return exitOK, nil
+}
+
+// loadTrace reads the trace file and returns it with the configuration to
+// replay it under: the recorded one, with the mutant of --mutant if given.
+func loadTrace(f replayTraceFlags) (*tracefile.File, model.Config, error) {
+	r, err := os.Open(f.trace)
+	if err != nil {
+		return nil, model.Config{}, usagef("cannot read --trace %q: %v", f.trace, unwrapPathError(err))
+	}
+	defer r.Close()
+	tf, err := tracefile.Read(r)
+	if err != nil {
+		return nil, model.Config{}, usagef("invalid --trace %q: %v", f.trace, err)
+	}
+	c, err := tf.ModelConfig()
+	if err != nil {
+		return nil, model.Config{}, usagef("invalid --trace %q: %v", f.trace, err)
+	}
+	if f.mutant != "" {
+		m, err := model.ParseMutant(f.mutant)
+		if err != nil {
+			return nil, model.Config{}, usagef("invalid --mutant: %v", err)
+		}
+		c.Mutant = m
+	}
+	return tf, c, nil
+}
+
+func printReplay(w io.Writer, path string, tf *tracefile.File, c model.Config, res *tracefile.ReplayResult) {
+	p := tf.Property
+	fmt.Fprintf(w, "klpcheck: replaying %s: %s %s, recorded after %d steps\n", path, p.ID, p.Name, len(tf.Steps))
+	fmt.Fprintf(w, "model: kernel %s, patches %d, tasks %d, functions %d, mutant %s", c.Kernel, c.Patches, c.Tasks, c.Functions, c.Mutant)
+	if c.Mutant.String() != tf.Config.Mutant {
+		fmt.Fprintf(w, " (recorded with mutant %s)", tf.Config.Mutant)
+	}
+	fmt.Fprintln(w)
+
+	for _, d := range res.Divergences {
+		fmt.Fprintf(w, "%s differs from the recording:\n", stateName(d.Step))
+		for _, ch := range d.Changes {
+			fmt.Fprintf(w, "    %s: recorded %s, now %s\n", ch.Path, ch.Old, ch.New)
+		}
+	}
+
+	switch res.Status {
+	case tracefile.StillFails:
+		fl := res.Failure
+		where := "in " + stateName(fl.Step)
+		if fl.OnStep {
+			where = fmt.Sprintf("on step %d", fl.Step)
+		}
+		fmt.Fprintf(w, "still fails: %s %s, %s: %s", fl.ID, fl.Name, where, fl.Detail)
+		if fl.ID != p.ID || fl.Step != len(tf.Steps) {
+			fmt.Fprintf(w, " (the trace recorded %s at step %d)", p.ID, len(tf.Steps))
+		}
+		fmt.Fprintln(w)
+	case tracefile.NoLongerFails:
+		fmt.Fprintf(w, "no longer fails: all %d recorded steps ran and every safety property held\n", res.Steps)
+	case tracefile.Blocked:
+		fmt.Fprintf(w, "cannot replay: step %d: %s is not enabled in %s; enabled actions: %s\n",
+			res.BlockedStep, res.BlockedAction, stateName(res.BlockedStep-1), actionList(res.Enabled))
+	}
+}
+
+// stateName names the state after step n, counted from 1, for messages.
+func stateName(n int) string {
+	if n == 0 {
+		return "the initial state"
+	}
+	return fmt.Sprintf("the state after step %d", n)
+}
+
+func actionList(actions []model.Action) string {
+	names := make([]string, len(actions))
+	for i, a := range actions {
+		names[i] = a.String()
+	}
+	return strings.Join(names, ", ")
+}
