@@ -200,7 +200,13 @@ func (fs *FuncStack) Below(i int) Version {
 	return PatchVersion(int(fs.Patches[i-1]))
 }
 
+// push registers patch k's replacement on top of the stack. As with
+// listAppend, only a state that already breaks a property can fill the
+// stack, and a push onto a full stack is dropped.
 func (fs *FuncStack) push(k int) {
+	if int(fs.Len) == len(fs.Patches) {
+		return
+	}
 	fs.Patches[fs.Len] = uint8(k)
 	fs.Len++
 }
@@ -270,7 +276,14 @@ func (s *State) ListTail() int {
 	return int(s.List[s.ListLen-1])
 }
 
+// listAppend adds patch k at the tail of klp_patches. A full list can only
+// come from a mutant that keeps released patches listed (M6), so the
+// append is dropped there instead of overflowing the array: the state
+// already breaks S10 and the search stops at it.
 func (s *State) listAppend(k int) {
+	if int(s.ListLen) == len(s.List) {
+		return
+	}
 	s.List[s.ListLen] = uint8(k)
 	s.ListLen++
 }
