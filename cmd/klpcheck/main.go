@@ -72,6 +72,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "explore":
 		code, err = runExplore(args[1:], stdout, stderr)
+	case "replay":
+		code, err = runReplay(args[1:], stdout, stderr)
 	case "mutants":
 		code, err = runMutants(args[1:], stdout, stderr)
 	case "version":
