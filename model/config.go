@@ -69,21 +69,42 @@ type Config struct {
 	Functions int // patched vmlinux functions, 1 to MaxFunctions; every patch patches all of them
 	Mutant    Mutant
 
-	// Targets is the number of target modules, 0 to MaxTargets. Every
-	// patch has one klp_object per target module, and each target module
-	// has one function that every patch replaces.
-	// NOTE: every patch has the same objects and callbacks. The selftests'
-	// test_klp_livepatch has only a vmlinux object and no callbacks, so
-	// replaying it next to test_klp_callbacks_demo needs per-patch objects.
+	// Targets is the number of target modules, 0 to MaxTargets. A patch
+	// without its own layout in Layouts has one klp_object per target
+	// module. Each target module has one function, which every patch
+	// with an object for that module replaces.
 	Targets int
 	// Callbacks gives every object the four callbacks (pre_patch,
 	// post_patch, pre_unpatch, post_unpatch), which log through the patch
-	// module as the selftests' test_klp_callbacks_demo does.
+	// module as the selftests' test_klp_callbacks_demo does. A patch with
+	// its own layout has callbacks only if its layout sets Callbacks.
 	Callbacks bool
 	// PrePatchRet adds the action that toggles a patch module's
 	// pre_patch_ret parameter, which makes every pre_patch callback of
 	// that patch fail with -ENODEV. It needs Callbacks.
 	PrePatchRet bool
+	// Layouts gives patch k its own objects and callbacks when
+	// Layouts[k].Objects is not zero. The zero value keeps the uniform
+	// layout above, so explorations that do not set it are unchanged.
+	Layouts [MaxPatches]PatchLayout
+}
+
+// PatchLayout is the set of klp_objects of one patch module and whether
+// they have callbacks, for configurations in which patches differ, such as
+// test_klp_livepatch (vmlinux only, no callbacks) next to
+// test_klp_callbacks_demo (vmlinux and two target modules, with callbacks).
+//
+// NOTE: a vmlinux object always replaces all Functions vmlinux functions,
+// and a target object its module's one function. The selftests' modules
+// differ here (test_klp_callbacks_demo's vmlinux object replaces none), so
+// a layout is faithful only while no task runs the functions concerned.
+type PatchLayout struct {
+	// Objects has bit 0 set for the vmlinux object and bit j+1 for the
+	// object of target module j. Zero selects the uniform layout.
+	Objects uint8
+	// Callbacks gives every object of the patch the four callbacks. It
+	// needs Config.Callbacks, which turns on the callback properties.
+	Callbacks bool
 }
 
 // DefaultConfig returns the bounds that `klpcheck explore` uses without
@@ -112,6 +133,9 @@ func (c Config) Validate() error {
 	if int(c.Kernel) >= len(kernelNames) {
 		return fmt.Errorf("invalid kernel %d", c.Kernel)
 	}
+	if err := c.validateLayouts(); err != nil {
+		return err
+	}
 	if int(c.Mutant) >= len(mutants) {
 		return fmt.Errorf("invalid mutant %d", c.Mutant)
 	}
@@ -124,6 +148,24 @@ func (c Config) Validate() error {
 	return nil
 }
 
+func (c Config) validateLayouts() error {
+	for k, layout := range c.Layouts {
+		switch {
+		case layout == PatchLayout{}:
+			continue
+		case k >= c.Patches:
+			return fmt.Errorf("invalid layout for patch %d: there are only %d patches", k, c.Patches)
+		case layout.Objects == 0:
+			return fmt.Errorf("invalid layout for patch %d: callbacks need at least one object", k)
+		case layout.Objects>>c.NumObjects() != 0:
+			return fmt.Errorf("invalid layout for patch %d: objects %#b name a target module beyond targets %d", k, layout.Objects, c.Targets)
+		case layout.Callbacks && !c.Callbacks:
+			return fmt.Errorf("invalid layout for patch %d: its callbacks need the callbacks option", k)
+		}
+	}
+	return nil
+}
+
 // V50 reports whether the model follows the Linux 5.0 core.
 func (c *Config) V50() bool { return c.Kernel == KernelV50 }
 
@@ -131,9 +173,29 @@ func (c *Config) V50() bool { return c.Kernel == KernelV50 }
 // functions, then one per target module.
 func (c *Config) NumFuncs() int { return c.Functions + c.Targets }
 
-// NumObjects returns the number of objects of every patch: vmlinux and one
-// per target module.
+// NumObjects returns the number of object slots of a patch: vmlinux and one
+// per target module. HasObject reports which of them a patch has.
 func (c *Config) NumObjects() int { return 1 + c.Targets }
+
+// HasObject reports whether patch k has object o: 0 for vmlinux, j+1 for
+// target module j.
+func (c *Config) HasObject(k, o int) bool {
+	if o < 0 || o >= c.NumObjects() {
+		return false
+	}
+	if objects := c.Layouts[k].Objects; objects != 0 {
+		return objects&(1<<o) != 0
+	}
+	return true
+}
+
+// HasCallbacks reports whether the objects of patch k have callbacks.
+func (c *Config) HasCallbacks(k int) bool {
+	if c.Layouts[k].Objects != 0 {
+		return c.Layouts[k].Callbacks
+	}
+	return c.Callbacks
+}
 
 // TargetFunc returns the index of target module j's function.
 func (c *Config) TargetFunc(j int) int { return c.Functions + j }
@@ -159,6 +221,15 @@ func (c Config) String() string {
 	}
 	if c.PrePatchRet {
 		line += ", pre_patch_ret"
+	}
+	for k, layout := range c.Layouts {
+		if layout.Objects == 0 {
+			continue
+		}
+		line += fmt.Sprintf(", P%d objects %#b", k, layout.Objects)
+		if layout.Callbacks {
+			line += " with callbacks"
+		}
 	}
 	return line + fmt.Sprintf(", mutant %s", c.Mutant)
 }

@@ -4,12 +4,12 @@ package model
 // modules, patching and unpatching one object, the four callbacks, and the
 // module notifiers klp_module_coming and klp_module_going.
 
-// bindObjects binds every object of patch k whose target module is alive,
+// bindObjects binds every target object of patch k whose module is alive,
 // as klp_init_object does through klp_find_object_module when the patch is
 // initialised (958ef1e) or registered (v5.0).
 func (st *stepper) bindObjects(s *State, k int) {
 	for j := 0; j < st.c.Targets; j++ {
-		if s.Targets[j] != ModuleAbsent {
+		if s.Targets[j] != ModuleAbsent && st.c.HasObject(k, j+1) {
 			s.Patches[k].Bound |= 1 << j
 		}
 	}
@@ -56,10 +56,10 @@ func (st *stepper) logCallback(s *State, k, o int, cb Callback) {
 
 // prePatch is klp_pre_patch_callback: run pre_patch, which returns -ENODEV
 // when the patch module's pre_patch_ret is set, and record in
-// post_unpatch_enabled whether it succeeded. Without callbacks it does
-// nothing and succeeds.
+// post_unpatch_enabled whether it succeeded. For a patch without callbacks
+// it does nothing and succeeds.
 func (st *stepper) prePatch(s *State, k, o int) Errno {
-	if !st.c.Callbacks {
+	if !st.c.HasCallbacks(k) {
 		return 0
 	}
 	p := &s.Patches[k]
@@ -75,7 +75,7 @@ func (st *stepper) prePatch(s *State, k, o int) Errno {
 
 // postPatch is klp_post_patch_callback.
 func (st *stepper) postPatch(s *State, k, o int) {
-	if !st.c.Callbacks {
+	if !st.c.HasCallbacks(k) {
 		return
 	}
 	st.logCallback(s, k, o, PostPatch)
@@ -84,7 +84,7 @@ func (st *stepper) postPatch(s *State, k, o int) {
 
 // preUnpatch is klp_pre_unpatch_callback.
 func (st *stepper) preUnpatch(s *State, k, o int) {
-	if !st.c.Callbacks {
+	if !st.c.HasCallbacks(k) {
 		return
 	}
 	st.logCallback(s, k, o, PreUnpatch)
@@ -94,7 +94,7 @@ func (st *stepper) preUnpatch(s *State, k, o int) {
 // postUnpatch is klp_post_unpatch_callback: post_unpatch runs only if
 // post_unpatch_enabled is set, and the flag is cleared either way.
 func (st *stepper) postUnpatch(s *State, k, o int) {
-	if !st.c.Callbacks {
+	if !st.c.HasCallbacks(k) {
 		return
 	}
 	p := &s.Patches[k]
@@ -127,7 +127,8 @@ func (st *stepper) cancelTransition(s *State) {
 
 // targetLoad loads target module j up to its init. The module becomes
 // COMING and klp_module_coming runs under klp_mutex. It sets klp_alive and
-// binds the module's object of each patch on klp_patches, in list order.
+// binds the module's object of each patch on klp_patches that has one, in
+// list order.
 // When the patch is enabled or in transition, it also runs pre_patch,
 // patches the object, and runs post_patch unless the patch is the
 // transition patch. A failing pre_patch rejects the load: the patches
@@ -141,6 +142,9 @@ func (st *stepper) targetLoad(s *State, j int) {
 	o := j + 1
 	for i := 0; i < int(s.ListLen); i++ {
 		k := int(s.List[i])
+		if !st.c.HasObject(k, o) {
+			continue
+		}
 		p := &s.Patches[k]
 		p.Bound |= 1 << j
 		if !p.Enabled && int(s.TransitionPatch) != k {
@@ -169,14 +173,17 @@ func (st *stepper) moduleGoing(s *State, j int) {
 }
 
 // cleanupModulePatches is klp_cleanup_module_patches_limited for the first
-// limit patches on klp_patches. For each patch that is enabled or in
-// transition it runs pre_unpatch (skipped for the transition patch),
+// limit patches on klp_patches that have an object for module j. For each
+// such patch that is enabled or in transition it runs pre_unpatch (skipped for the transition patch),
 // reverts the object at once without a transition, and runs post_unpatch.
 // Then it unbinds the object, enabled or not.
 func (st *stepper) cleanupModulePatches(s *State, j, limit int) {
 	o := j + 1
 	for i := 0; i < limit; i++ {
 		k := int(s.List[i])
+		if !st.c.HasObject(k, o) {
+			continue
+		}
 		p := &s.Patches[k]
 		if p.Enabled || int(s.TransitionPatch) == k {
 			if int(s.TransitionPatch) != k || st.c.Mutant == M12 {

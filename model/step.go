@@ -179,7 +179,7 @@ func (st *stepper) enablePatch(s *State, k int, ctx context) Errno {
 	st.log(EventEnabling, k, Patched)
 	st.initTransition(s, k, Patched)
 	for o := 0; o < st.c.NumObjects(); o++ {
-		if !s.ObjectLoaded(k, o) {
+		if !st.c.HasObject(k, o) || !s.ObjectLoaded(k, o) {
 			continue
 		}
 		if err := st.prePatch(s, k, o); err != 0 {
@@ -424,7 +424,7 @@ func (st *stepper) completeTransition(s *State) {
 
 	// The post callbacks of the new direction, for loaded objects only.
 	for o := 0; o < st.c.NumObjects(); o++ {
-		if !s.ObjectLoaded(k, o) {
+		if !st.c.HasObject(k, o) || !s.ObjectLoaded(k, o) {
 			continue
 		}
 		if target == Patched {

@@ -1,19 +1,3 @@
-// Package replay parses klpcheck replay files: single scenarios written in
-// the shell dialect of the Linux livepatch selftests
-// (tools/testing/selftests/livepatch), so that the body of a selftest can be
-// pasted in.
-//
-// Parse validates the whole file before anything runs. It accepts blank
-// lines, comments, VAR=value assignments with $VAR and ${VAR} expansion, the
-// functions.sh helpers, sysfs writes of the form "echo VALUE > PATH", sleep,
-// single rmmod and modprobe attempts, check_result, and one klpcheck
-// extension, expect_error. Everything else is a *SyntaxError that names the
-// line and the reason.
-//
-// Only the functions.sh helpers write "% ..." lines to the kernel log, as the
-// 5.1-era functions.sh did. Plain echo, rmmod, modprobe, insmod, sleep and
-// expect_error commands write nothing to the log themselves, just as in a
-// real shell script.
 package replay
 
 import (

@@ -4,6 +4,7 @@
 // Usage:
 //
 //	klpcheck explore [flags]              explore every interleaving and report the verdict
+//	klpcheck replay [flags] FILE          run a selftest-dialect scenario and compare the kernel log
 //	klpcheck replay --trace FILE [flags]  re-run a recorded trace.json on the current model
 //	klpcheck view [-o OUTPUT] FILE.dot    render a DOT file to SVG or PNG
 //	klpcheck mutants                      list the seeded bugs that --mutant selects
@@ -52,7 +53,8 @@ Usage:
 The commands are:
 
 	explore     explore every interleaving and report the verdict
-	replay      re-run a recorded counterexample (trace.json) on the current model
+	replay      run a selftest-dialect scenario on the model and compare its
+	            kernel log, or re-run a recorded counterexample (--trace)
 	view        render a DOT file, such as trace.dot, to SVG or PNG
 	mutants     list the seeded bugs that explore --mutant selects
 	version     print the klpcheck version

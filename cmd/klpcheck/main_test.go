@@ -373,12 +373,12 @@ func TestReplayTraceBlocked(t *testing.T) {
 	}
 }
 
-func TestReplayWithoutTraceIsNotBuilt(t *testing.T) {
-	code, _, stderr := runCommand(t, "replay", "script.txt")
+func TestReplayMissingScriptFile(t *testing.T) {
+	code, _, stderr := runCommand(t, "replay", filepath.Join(t.TempDir(), "missing.sh"))
 	if code != exitUsage {
 		t.Fatalf("exit status %d, expected %d", code, exitUsage)
 	}
-	if !strings.Contains(stderr, "replay of selftest scripts is not built in this binary yet") {
+	if !strings.Contains(stderr, `missing.sh": no such file or directory`) {
 		t.Errorf("stderr = %q", stderr)
 	}
 }
@@ -450,7 +450,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"view", notDOT, "-o", filepath.Join(dir, "noext")}, `noext": the name must end in .svg or .png`},
 		{[]string{"view", notDOT, "-o", filepath.Join(dir, "missing", "x.svg")}, `missing": no such file or directory`},
 		{[]string{"view", svgNamedDOT, "-o", svgNamedDOT}, "it is the input file"},
-		{[]string{"replay"}, "replay: replay of selftest scripts is not built in this binary yet"},
+		{[]string{"replay"}, "replay: expected one scenario FILE or --trace FILE, got 0 arguments"},
 		{[]string{"replay", "--trace"}, "replay: missing value for --trace: trace.json file to replay"},
 		{[]string{"replay", "--trace", ""}, "replay: missing --trace FILE"},
 		{[]string{"replay", "--trace", filepath.Join(dir, "missing.json")}, `missing.json": no such file or directory`},

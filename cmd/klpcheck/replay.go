@@ -7,17 +7,28 @@ import (
 	"strings"
 
 	"github.com/klpcheck/klpcheck/model"
+	"github.com/klpcheck/klpcheck/replay"
 	"github.com/klpcheck/klpcheck/tracefile"
 )
 
-// NOTE: "klpcheck replay FILE" without --trace is meant to replay a script
-// in the selftest dialect, and runReplayScript is its placeholder. The help
-// below describes only the --trace form.
-const replayUsage = `usage: klpcheck replay --trace FILE [--mutant NAME]
+const replayUsage = `usage: klpcheck replay [--kernel K] [--log-dialect D] FILE
+       klpcheck replay --trace FILE [--mutant NAME]
 
-Replay re-runs a counterexample recorded in a trace.json file (written by
-"klpcheck explore" to its --out directory) on the current model. It starts
-from the initial state, checks that each recorded action is still enabled,
+Replay runs a scenario or a recorded counterexample on the model.
+
+With FILE, it runs one scenario written in the shell dialect of the Linux
+livepatch selftests deterministically on the model and prints the kernel
+log the model predicts: the "% command" lines of the functions.sh helpers,
+the livepatch messages (with the pr_debug lines the selftests enable) and
+the test modules' own messages, in order. Each check_result compares the
+lines since the previous check_result or start_test and prints a unified
+diff when they differ. expect_error ERRNO CMD checks that a single attempt
+fails with that errno. docs/replay.md describes the dialect, the test
+modules and the time model.
+
+With --trace, it re-runs a counterexample recorded in a trace.json file
+(written by "klpcheck explore" to its --out directory) on the current
+model. It starts from the initial state, checks that each recorded action is still enabled,
 takes it, and checks every safety property on every state and step, as
 explore does. It runs under the configuration recorded in the file; --mutant
 switches in another seeded bug, or none, to check whether the correct model
@@ -30,9 +41,14 @@ one, then one of:
 	no longer fails: ...             every action ran and every property held
 	cannot replay: step N: ...       the action of step N is not enabled
 
-Exit status: 0 no longer fails; 1 still fails; 2 usage error, or FILE is
-missing or not a valid trace.json; 4 the trace cannot be followed because a
-recorded action is not enabled.
+Exit status:
+
+	FILE     0 every check passed; 1 a check failed or a helper could not
+	         finish; 2 usage error, syntax error or a scenario replay
+	         cannot model
+	--trace  0 no longer fails; 1 still fails; 2 usage error, or the file
+	         is missing or not a valid trace.json; 4 the trace cannot be
+	         followed because a recorded action is not enabled
 `
 
 // replayTraceFlags are the parsed flags of "replay --trace".
@@ -42,7 +58,7 @@ type replayTraceFlags struct {
 }
 
 func runReplay(args []string, stdout, stderr io.Writer) (int, error) {
-	if hasTraceFlag(args) || hasHelpFlag(args) {
+	if hasTraceFlag(args) {
 		return runReplayTrace(args, stdout, stderr)
 	}
 	return runReplayScript(args, stdout, stderr)
@@ -63,11 +79,64 @@ func hasTraceFlag(args []string) bool {
 	return false
 }
 
-// runReplayScript replays a script in the selftest dialect.
-//
-// TODO: not built yet. Replays of selftest scripts come with package replay.
+// replayScriptFlags are the parsed arguments of "replay FILE".
+type replayScriptFlags struct {
+	kernel  string
+	dialect replay.Dialect
+	file    string
+}
+
+func parseReplayScriptFlags(args []string, stdout io.Writer) (replayScriptFlags, error) {
+	var (
+		f       replayScriptFlags
+		dialect string
+	)
+	fs := newFlagSet("replay", replayUsage)
+	fs.StringVar(&f.kernel, "kernel", "", `livepatch core generation to model: "958ef1e" or "v5.0"; overrides the file's "# klpcheck: kernel=K" comment (default 958ef1e)`)
+	fs.StringVar(&dialect, "log-dialect", "5.1", `form of the helpers' log lines: "5.1" logs "% modprobe NAME", "insmod" logs "% insmod test_modules/NAME.ko" as later selftests do`)
+	fs.String("trace", "", "trace.json `file` of a recorded counterexample to replay instead of a scenario")
+	fs.String("mutant", "", "with --trace: seeded bug to switch in instead of the recorded one, or none")
+
+	// Flags may come before or after FILE.
+	files, err := fs.parseInterspersed(args, stdout)
+	if err != nil {
+		return f, err
+	}
+	if len(files) != 1 {
+		return f, usagef("expected one scenario FILE or --trace FILE, got %d arguments", len(files))
+	}
+	f.file = files[0]
+	d, err := replay.ParseDialect(dialect)
+	if err != nil {
+		return f, usagef("invalid --log-dialect: %v", err)
+	}
+	f.dialect = d
+	return f, nil
+}
+
+// runReplayScript parses and runs one scenario in the selftest dialect.
 func runReplayScript(args []string, stdout, stderr io.Writer) (int, error) {
-	return exitUsage, usagef("replay of selftest scripts is not built in this binary yet; to replay a counterexample use: klpcheck replay --trace FILE")
+	f, err := parseReplayScriptFlags(args, stdout)
+	if err != nil {
+		return exitUsage, err
+	}
+	src, err := os.ReadFile(f.file)
+	if err != nil {
+		return exitUsage, usagef("cannot read %q: %v", f.file, unwrapPathError(err))
+	}
+	script, err := replay.Parse(f.file, src)
+	if err != nil {
+		return exitUsage, usageError{err}
+	}
+	result, err := replay.Run(script, replay.Options{Kernel: f.kernel, Dialect: f.dialect, Stdout: stdout, Stderr: stderr})
+	if err != nil {
+		return exitUsage, usageError{err}
+	}
+	fmt.Fprintln(stdout, result.Summary(f.file))
+	if !result.OK() {
+		return exitViolation, nil
+	}
+	return exitOK, nil
 }
 
 func parseReplayTraceFlags(args []string, stdout io.Writer) (replayTraceFlags, error) {
