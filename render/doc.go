@@ -8,6 +8,24 @@
 // uses the dot engine. When the input contains several graphs, only the first
 // is rendered.
 //
+// # PNG output
+//
+// PNG is not taken from go-graphviz, whose PNG renderer drops node outlines
+// and edge lines (see png.go). Instead Graphviz writes SVG, and the package
+// rasterizes it in Go with github.com/srwiley/oksvg and
+// github.com/srwiley/rasterx at 96 dpi, or at the graph's dpi attribute.
+// oksvg does not draw text, so each text element is first converted to
+// glyph outlines in the Go fonts from golang.org/x/image. Families whose
+// names contain "mono" or "Courier" get Go Mono. All others, serif
+// families included, get Go Regular, Bold or Italic.
+//
+// Graphviz sizes labels with its own estimate of text width. For the
+// fontname "monospace" that estimate equals the one for Times-Roman, so
+// monospace text, 0.6 em per character, comes out wider than the box
+// Graphviz made for it, in the PNG as in the SVG drawn by librsvg 2.54.
+// fontname="Courier" is estimated at 0.6 em and fits, and Graphviz writes it
+// to SVG as font-family="Courier,monospace".
+//
 // # Startup and per-call cost
 //
 // go-graphviz compiles its WebAssembly module in a package init function,
@@ -24,10 +42,20 @@
 // including that setup, and later calls took 0.85 to 1.0 ms each
 // (go test -run '^$' -bench RenderSVG -benchmem -count=3 ./render/).
 //
+// PNG costs more, because rasterization and PNG encoding follow the SVG
+// render. On the same VM, a 10-node chain took 7.5 to 7.7 ms and the
+// two-step counterexample in png_test.go took 28 to 30 ms, 12 MB allocated
+// (go test -run '^$' -bench RenderPNG -benchmem -count=3 ./render/).
+//
 // # Limits
 //
-// Calls are serialized because go-graphviz shares one WebAssembly instance
-// across the process. A started render cannot be canceled.
+// Graphviz calls are serialized because go-graphviz shares one WebAssembly
+// instance across the process. PNG rasterization runs after the lock is
+// released. A started render cannot be canceled.
+//
+// A PNG larger than 2^26 pixels (256 MiB as RGBA) is scaled down to that
+// size. PNG output skips embedded images, and gradient fills are drawn
+// with the color ramp in the wrong place.
 //
 // NOTE: go-graphviz v0.2.10 never frees the buffer that Graphviz returns
 // from gvRenderData, so each call keeps roughly its output size in memory

@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -65,11 +67,14 @@ func newEngine() (gv *graphviz.Graphviz, err error) {
 
 // Render lays out the DOT source with Graphviz's dot engine and returns the
 // picture in the requested format. Graphviz runs in-process as WebAssembly,
-// so no dot binary, C library or cgo is needed.
+// so no dot binary, C library or cgo is needed. PNG output is Graphviz's SVG
+// output rasterized in Go at the graph's dpi attribute, 96 by default, with
+// text in the embedded Go fonts.
 //
-// Calls are serialized, so Render is safe for concurrent use but does not
-// run in parallel. ctx is checked before the work starts and again after the
-// lock is acquired. A render that has started runs to completion because
+// Graphviz calls are serialized, so Render is safe for concurrent use, but
+// only PNG rasterization runs in parallel. ctx is checked before the work
+// starts, again after the lock is acquired and, for PNG, before
+// rasterizing. A Graphviz call that has started runs to completion because
 // go-graphviz v0.2.10 offers no way to interrupt the WebAssembly call.
 //
 // Invalid DOT returns an error that starts with "render: could not parse
@@ -83,47 +88,72 @@ func Render(ctx context.Context, dot []byte, format Format) ([]byte, error) {
 		return nil, err
 	}
 
-	gv, err := engine()
+	if format != PNG {
+		out, err := renderGraphviz(ctx, dot, format)
+		return out.data, err
+	}
+
+	svg, err := renderGraphviz(ctx, dot, SVG)
 	if err != nil {
 		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return rasterizeSVG(svg.data, svg.dpi)
+}
+
+// graphvizOutput is the result of one Graphviz render.
+type graphvizOutput struct {
+	data []byte
+	// dpi is the graph's dpi attribute, or 0 if the graph sets none.
+	dpi float64
+}
+
+// renderGraphviz renders dot with Graphviz in one of Graphviz's own output
+// formats.
+func renderGraphviz(ctx context.Context, dot []byte, format Format) (graphvizOutput, error) {
+	gv, err := engine()
+	if err != nil {
+		return graphvizOutput{}, err
 	}
 
 	engineMu.Lock()
 	defer engineMu.Unlock()
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return graphvizOutput{}, err
 	}
 
-	var out []byte
+	var out graphvizOutput
 	err = guard("render "+string(format), func() error {
 		var renderErr error
 		out, renderErr = renderLocked(ctx, gv, dot, format)
 		return renderErr
 	})
 	if err != nil {
-		return nil, err
+		return graphvizOutput{}, err
 	}
 	return out, nil
 }
 
 // renderLocked parses and renders one graph. The caller must hold engineMu.
-func renderLocked(ctx context.Context, gv *graphviz.Graphviz, dot []byte, format Format) (out []byte, err error) {
+func renderLocked(ctx context.Context, gv *graphviz.Graphviz, dot []byte, format Format) (out graphvizOutput, err error) {
 	// Graphviz keeps its last error message until the next error, and
 	// go-graphviz v0.2.10 reports that message whenever a parse yields no
 	// graph. Input without a graph would therefore show an older call's
 	// message, so the common empty case is rejected here.
 	if len(bytes.TrimSpace(dot)) == 0 {
-		return nil, errors.New("render: could not parse DOT: input is empty")
+		return graphvizOutput{}, errors.New("render: could not parse DOT: input is empty")
 	}
 	graph, err := graphviz.ParseBytes(dot)
 	if err != nil {
 		// NOTE: for input that contains only comments, this message can come
 		// from an earlier failed call in the same process.
 		message := strings.TrimSpace(err.Error())
-		return nil, fmt.Errorf("render: could not parse DOT: %s", message)
+		return graphvizOutput{}, fmt.Errorf("render: could not parse DOT: %s", message)
 	}
 	if graph == nil {
-		return nil, errors.New("render: could not parse DOT: input contains no graph")
+		return graphvizOutput{}, errors.New("render: could not parse DOT: input contains no graph")
 	}
 	defer func() {
 		if closeErr := graph.Close(); closeErr != nil && err == nil {
@@ -133,12 +163,24 @@ func renderLocked(ctx context.Context, gv *graphviz.Graphviz, dot []byte, format
 
 	var buf bytes.Buffer
 	if err := gv.Render(ctx, graph, graphviz.Format(format), &buf); err != nil {
-		return nil, fmt.Errorf("render: Graphviz %s output failed: %w", format, err)
+		return graphvizOutput{}, fmt.Errorf("render: Graphviz %s output failed: %w", format, err)
 	}
 	if buf.Len() == 0 {
-		return nil, fmt.Errorf("render: Graphviz produced empty %s output", format)
+		return graphvizOutput{}, fmt.Errorf("render: Graphviz produced empty %s output", format)
 	}
-	return buf.Bytes(), nil
+	return graphvizOutput{data: buf.Bytes(), dpi: graphDPI(graph)}, nil
+}
+
+// graphDPI returns the graph's dpi attribute, or its synonym resolution,
+// and 0 when neither holds a positive number.
+func graphDPI(graph *graphviz.Graph) float64 {
+	for _, name := range []string{"dpi", "resolution"} {
+		value, err := strconv.ParseFloat(strings.TrimSpace(graph.GetStr(name)), 64)
+		if err == nil && value > 0 && !math.IsInf(value, 0) {
+			return value
+		}
+	}
+	return 0
 }
 
 // guard runs fn and converts a panic into an error that names op.
