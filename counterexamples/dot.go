@@ -21,9 +21,9 @@ func (x *Counterexample) WriteDOT(w io.Writer) error {
 
 	fmt.Fprintf(bw, "digraph counterexample {\n")
 	fmt.Fprintf(bw, "\tlabel=%s;\n", quote(x.title()))
-	fmt.Fprintf(bw, "\tlabelloc=t;\n\tfontname=\"monospace\";\n")
-	fmt.Fprintf(bw, "\tnode [shape=box, fontname=\"monospace\", fontsize=10];\n")
-	fmt.Fprintf(bw, "\tedge [fontname=\"monospace\", fontsize=10];\n")
+	fmt.Fprintf(bw, "\tlabelloc=t;\n\tfontname=\"Courier\";\n")
+	fmt.Fprintf(bw, "\tnode [shape=box, fontname=\"Courier\", fontsize=10];\n")
+	fmt.Fprintf(bw, "\tedge [fontname=\"Courier\", fontsize=10];\n")
 
 	for i := 0; i <= len(x.Steps); i++ {
 		_, props, err := g.VertexWithProperties(i)
