@@ -13,7 +13,13 @@ import (
 	"sync"
 
 	"github.com/goccy/go-graphviz"
+
+	"github.com/klpcheck/klpcheck/internal/wasmcache"
 )
+
+// init runs after go-graphviz's init, which this package imports, so the
+// temporary TMPDIR that wasmcache set for it can be put back here.
+func init() { wasmcache.Restore() }
 
 // Format is an output image format that Render can produce.
 type Format string
