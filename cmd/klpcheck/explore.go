@@ -82,7 +82,7 @@ func parseExploreFlags(args []string, stdout io.Writer) (exploreFlags, error) {
 	fs.IntVar(&functions, "functions", def.Functions, fmt.Sprintf("number of patched functions, 1 to %d; a task inside f0 may call f1", model.MaxFunctions))
 	fs.IntVar(&targets, "targets", 0, fmt.Sprintf("number of target modules, 0 to %d; every patch has an object with one patched function in each", model.MaxTargets))
 	fs.BoolVar(&callbacks, "callbacks", false, "give every object pre_patch, post_patch, pre_unpatch and post_unpatch callbacks")
-	fs.BoolVar(&fail, "pre-patch-ret", false, "add an action that toggles a patch module's pre_patch_ret parameter, which makes its pre_patch callbacks fail with -ENODEV; needs --callbacks")
+	fs.BoolVar(&fail, "pre-patch-ret", false, "add an action that toggles a patch module's pre_patch_ret parameter, which makes its pre_patch callbacks fail with -ENODEV; needs --callbacks. On both modelled kernels a refused target module load then leaves the object bound, the stale obj->mod binding that commit 4ff96fb52c69 (v5.4) fixed, so the run reports S18")
 	fs.BoolVar(&f.possibility, "possibility", true, "after a verified safety search, check the possibility properties (L5) in a second pass that stores every edge; false skips it")
 	fs.StringVar(&mutant, "mutant", "none", "seeded bug to switch in, or none (see \"klpcheck mutants\")")
 	fs.IntVar(&depth, "max-depth", 0, "do not expand states more than this many steps from the initial state; 0 means no limit")
