@@ -45,9 +45,10 @@ estimated memory per state. On a terminal it is one line that updates in
 place; otherwise one line per report. --quiet turns it off.
 
 The summary lists, per action kind, how often it was enabled and how often
-it led to a new state. A search that ends verified or bounded warns on
-stderr about each kind that was never enabled, which points at a model bug
-or bounds that are too small. SIGINT (Ctrl-C) or SIGTERM ends the search
+it led to a new state. A run whose final verdict, after the possibility
+pass, is verified or bounded warns on stderr about each kind that the
+configuration has but the safety search never enabled, which points at a
+model bug or bounds that are too small. SIGINT (Ctrl-C) or SIGTERM ends the search
 and prints the summary so far with the verdict "interrupted".
 
 Exit status: 0 every property holds within the bounds; 1 a property failed,
@@ -207,12 +208,12 @@ func executeExplore(ctx context.Context, f exploreFlags, stdout, stderr io.Write
 	if err != nil {
 		return exitViolation, err
 	}
-	warnCoverage(stderr, opts.Config, res)
-
 	verdict := res.Verdict
 	if verdict == explore.Verified && pres != nil {
 		verdict = pres.Verdict
 	}
+	warnCoverage(stderr, opts.Config, res, verdict)
+
 	switch verdict {
 	case explore.Violated:
 		return exitViolation, nil
