@@ -148,3 +148,57 @@ func TestReplayFlags(t *testing.T) {
 		})
 	}
 }
+
+// TestReplayFlagOfOtherForm gives each form of replay a flag that only the
+// other form uses. It must be a usage error that names the flag and the
+// form it belongs to, never a flag silently ignored.
+func TestReplayFlagOfOtherForm(t *testing.T) {
+	scenario := filepath.Join("..", "..", "testdata", "selftests", "t-lp-1-basic-function-patching.sh")
+	trace := filepath.Join(writeTrace(t, "M3"), "trace.json")
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"mutant with a scenario", []string{"replay", "--mutant", "M2", scenario},
+			`invalid --mutant: it applies only to "klpcheck replay --trace FILE" (a recorded trace.json), not to "klpcheck replay FILE" (a selftest scenario)`},
+		{"mutant after the scenario", []string{"replay", scenario, "--mutant=none"},
+			`invalid --mutant: it applies only to "klpcheck replay --trace FILE"`},
+		{"kernel with a trace", []string{"replay", "--trace", trace, "--kernel", "v5.0"},
+			`invalid --kernel: it applies only to "klpcheck replay FILE" (a selftest scenario), not to "klpcheck replay --trace FILE" (a recorded trace.json)`},
+		{"log dialect with a trace", []string{"replay", "--log-dialect", "insmod", "--trace", trace},
+			`invalid --log-dialect: it applies only to "klpcheck replay FILE" (a selftest scenario)`},
+		{"scenario with a trace", []string{"replay", "--trace", trace, scenario},
+			`takes no scenario FILE`},
+		{"empty trace", []string{"replay", "--trace="},
+			`missing --trace FILE`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := runReplayCommand(tt.args...)
+			if code != exitUsage {
+				t.Errorf("exit %d; want %d\nstdout:\n%s\nstderr:\n%s", code, exitUsage, stdout, stderr)
+			}
+			if !strings.Contains(stderr, tt.want) {
+				t.Errorf("stderr lacks %q:\n%s", tt.want, stderr)
+			}
+			if stdout != "" {
+				t.Errorf("replay ran before rejecting the flag:\n%s", stdout)
+			}
+		})
+	}
+}
+
+// TestReplayFlagsAfterTraceOrFile checks that --trace is found wherever it
+// stands, and that after "--" it is a file name.
+func TestReplayFlagsAfterTraceOrFile(t *testing.T) {
+	trace := filepath.Join(writeTrace(t, "M3"), "trace.json")
+	code, stdout, stderr := runReplayCommand("replay", "--mutant", "none", "--trace="+trace)
+	if code != exitOK {
+		t.Errorf("--mutant before --trace=FILE: exit %d; want %d\nstdout:\n%s\nstderr:\n%s", code, exitOK, stdout, stderr)
+	}
+	code, _, stderr = runReplayCommand("replay", "--", "--trace")
+	if code != exitUsage || !strings.Contains(stderr, `cannot read "--trace"`) {
+		t.Errorf(`replay -- --trace: exit %d, stderr %q; want exit %d and "--trace" read as a scenario file`, code, stderr, exitUsage)
+	}
+}
