@@ -91,7 +91,7 @@ func CheckPossibility(ctx context.Context, opts Options) (*PossibilityResult, er
 			first = i
 			res.Violation = &Violation{
 				ID: p.ID, Name: p.Name,
-				Detail: fmt.Sprintf("%s, but no state reachable from here has %s", detail, p.GoalName),
+				Detail: stuckDetail(&p, detail),
 				Trace:  g.trace(c, i),
 			}
 		}
@@ -220,4 +220,84 @@ func (g *stateGraph) trace(c *model.Config, i int32) Trace {
 		prev = tr.Steps[j].State
 	}
 	return tr
+}
+
+// PossibleFrom is the outcome of CheckPossibleFrom.
+type PossibleFrom struct {
+	// Met lists, in ascending order, the patches that meet the property's
+	// condition in the start state.
+	Met []int
+	// Stuck is the first patch of Met from which no state that meets the
+	// goal is reachable, or -1 when every patch of Met can reach one.
+	Stuck int
+	// Detail describes the violation for Stuck in the form that
+	// CheckPossibility uses. It is empty when Stuck is -1.
+	Detail string
+	// States is the number of distinct states the search visited.
+	States int
+}
+
+// CheckPossibleFrom checks the AlwaysPossible property p in state s alone:
+// for every patch k that meets p's condition in s, whether some state
+// reachable from s by c.Actions and c.Step meets p's goal for k.
+//
+// The breadth-first search from s visits at most every state reachable
+// from s within the bounds of c, with no depth or state limit, so it can
+// cost as much as the graph of CheckPossibility at the same bounds. It
+// stops as soon as every such patch has reached its goal.
+func CheckPossibleFrom(c *model.Config, p *invariants.Property, s model.State) PossibleFrom {
+	res := PossibleFrom{Stuck: -1}
+	for k := 0; k < c.Patches; k++ {
+		if ok, _ := p.Condition(c, &s, k); ok {
+			res.Met = append(res.Met, k)
+		}
+	}
+	if len(res.Met) == 0 {
+		return res
+	}
+
+	reached := make(map[int]bool, len(res.Met))
+	markGoals := func(st *model.State) {
+		for _, k := range res.Met {
+			if !reached[k] {
+				if ok, _ := p.Goal(c, st, k); ok {
+					reached[k] = true
+				}
+			}
+		}
+	}
+	markGoals(&s)
+	seen := map[model.State]bool{s: true}
+	queue := []model.State{s}
+	var buf []model.Action
+	for i := 0; i < len(queue) && len(reached) < len(res.Met); i++ {
+		from := queue[i]
+		buf = c.Actions(&from, buf[:0])
+		for _, a := range buf {
+			next, _ := c.Step(from, a)
+			if seen[next] {
+				continue
+			}
+			seen[next] = true
+			queue = append(queue, next)
+			markGoals(&next)
+		}
+	}
+	res.States = len(seen)
+
+	for _, k := range res.Met {
+		if !reached[k] {
+			_, detail := p.Condition(c, &s, k)
+			res.Stuck = k
+			res.Detail = stuckDetail(p, detail)
+			break
+		}
+	}
+	return res
+}
+
+// stuckDetail describes a state that meets p's condition, with the
+// condition's detail, and from which p's goal is unreachable.
+func stuckDetail(p *invariants.Property, detail string) string {
+	return fmt.Sprintf("%s, but no state reachable from here has %s", detail, p.GoalName)
 }

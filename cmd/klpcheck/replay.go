@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/klpcheck/klpcheck/explore"
 	"github.com/klpcheck/klpcheck/model"
 	"github.com/klpcheck/klpcheck/replay"
 	"github.com/klpcheck/klpcheck/tracefile"
@@ -37,10 +38,18 @@ explore does. It runs under the configuration recorded in the file; --mutant
 switches in another seeded bug, or none, to check whether the correct model
 still fails on the same actions.
 
+When the recorded property is a possibility property such as L5, replay
+then checks it in the last state: a breadth-first search from that state,
+over every state reachable within the recorded bounds, looks for the goal
+(for L5, the patch module unloaded) of each patch that meets the
+property's condition there.
+
 It prints each step whose state, or error number, differs from the recorded
 one, then one of:
 
-	still fails: PROPERTY ...        a safety property failed
+	still fails: PROPERTY ...        a safety property failed, or the
+	                                 possibility property fails in the
+	                                 last state
 	no longer fails: ...             every action ran and every property held
 	cannot replay: step N: ...       the action of step N is not enabled
 
@@ -251,11 +260,29 @@ func printReplay(w io.Writer, path string, tf *tracefile.File, c model.Config, r
 		}
 		fmt.Fprintln(w)
 	case tracefile.NoLongerFails:
-		fmt.Fprintf(w, "no longer fails: all %d recorded steps ran and every safety property held\n", res.Steps)
+		if res.Possibility == nil {
+			fmt.Fprintf(w, "no longer fails: all %d recorded steps ran and every safety property held\n", res.Steps)
+			break
+		}
+		fmt.Fprintf(w, "no longer fails: all %d recorded steps ran, every safety property held, and %s\n", res.Steps, possibilityHolds(p.ID, res.Possibility))
 	case tracefile.Blocked:
 		fmt.Fprintf(w, "cannot replay: step %d: %s is not enabled in %s; enabled actions: %s\n",
 			res.BlockedStep, res.BlockedAction, stateName(res.BlockedStep-1), actionList(res.Enabled))
 	}
+}
+
+// possibilityHolds describes why possibility property id holds in the last
+// state of a replay.
+func possibilityHolds(id string, check *explore.PossibleFrom) string {
+	if len(check.Met) == 0 {
+		return fmt.Sprintf("no patch meets the condition of %s in the last state", id)
+	}
+	patches := make([]string, len(check.Met))
+	for i, k := range check.Met {
+		patches[i] = fmt.Sprintf("P%d", k)
+	}
+	return fmt.Sprintf("%s holds in the last state: a search of %d states from it reaches the goal of %s",
+		id, check.States, strings.Join(patches, ", "))
 }
 
 // stateName names the state after step n, counted from 1, for messages.

@@ -6,6 +6,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/klpcheck/klpcheck/explore"
+	"github.com/klpcheck/klpcheck/model"
+	"github.com/klpcheck/klpcheck/tracefile"
 )
 
 func replayFiles(t *testing.T) []string {
@@ -200,5 +204,55 @@ func TestReplayFlagsAfterTraceOrFile(t *testing.T) {
 	code, _, stderr = runReplayCommand("replay", "--", "--trace")
 	if code != exitUsage || !strings.Contains(stderr, `cannot read "--trace"`) {
 		t.Errorf(`replay -- --trace: exit %d, stderr %q; want exit %d and "--trace" read as a scenario file`, code, stderr, exitUsage)
+	}
+}
+
+func TestReplayTraceL5StillFails(t *testing.T) {
+	out := t.TempDir()
+	if code, _, stderr := runCommand(t, "explore", "--kernel", "v5.0", "--patches", "2", "--tasks", "1", "--quiet", "--out", out); code != exitViolation {
+		t.Fatalf("explore --kernel v5.0: exit status %d, expected %d\n%s", code, exitViolation, stderr)
+	}
+	code, stdout, stderr := runCommand(t, "replay", "--trace", filepath.Join(out, "trace.json"))
+	if code != exitViolation {
+		t.Fatalf("exit status %d, expected %d\nstdout:\n%s\nstderr:\n%s", code, exitViolation, stdout, stderr)
+	}
+	want := "still fails: L5 a patch never involved in a forced transition can be removed after it is disabled, in the state after step 6: P1 is loaded"
+	if !strings.Contains(stdout, want) {
+		t.Errorf("stdout lacks %q:\n%s", want, stdout)
+	}
+	if strings.Contains(stdout, "(the trace recorded") {
+		t.Errorf("replay reported another failure than the recorded one:\n%s", stdout)
+	}
+}
+
+// TestReplayTraceL5NoLongerFails writes a trace that records L5 at a
+// state where P0 is loaded and disabled at 958ef1e, from which free_work
+// and rmmod unload it.
+func TestReplayTraceL5NoLongerFails(t *testing.T) {
+	c := model.Config{Kernel: model.Kernel958ef1e, Patches: 1, Tasks: 1, Functions: 1}
+	s0 := model.Initial(&c)
+	insmod, disable := model.Action{Kind: model.Insmod}, model.Action{Kind: model.Disable}
+	s1, out1 := c.Step(s0, insmod)
+	s2, out2 := c.Step(s1, disable)
+	v := &explore.Violation{ID: "L5", Name: "test", Detail: "test", Trace: explore.Trace{Initial: s0, Steps: []explore.Step{
+		{Action: insmod, Outcome: out1, State: s1},
+		{Action: disable, Outcome: out2, State: s2},
+	}}}
+	path := filepath.Join(t.TempDir(), "trace.json")
+	var buf bytes.Buffer
+	if err := tracefile.Write(&buf, tracefile.New(c, v, "klpcheck test")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	code, stdout, stderr := runCommand(t, "replay", "--trace", path)
+	if code != exitOK {
+		t.Fatalf("exit status %d, expected %d\nstdout:\n%s\nstderr:\n%s", code, exitOK, stdout, stderr)
+	}
+	want := "no longer fails: all 2 recorded steps ran, every safety property held, and L5 holds in the last state: a search of "
+	if !strings.Contains(stdout, want) || !strings.Contains(stdout, " states from it reaches the goal of P0\n") {
+		t.Errorf("stdout lacks %q ... reaches the goal of P0:\n%s", want, stdout)
 	}
 }
