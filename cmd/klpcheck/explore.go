@@ -142,6 +142,9 @@ func parseExploreFlags(args []string, stdout io.Writer) (exploreFlags, error) {
 		MaxStates:        states,
 		ProgressInterval: interval,
 	}
+	if err := checkExploreConfig(f.opts.Config); err != nil {
+		return f, err
+	}
 	if err := f.opts.Config.Validate(); err != nil {
 		return f, usageError{err}
 	}

@@ -227,6 +227,9 @@ func loadTrace(f replayTraceFlags) (*tracefile.File, model.Config, error) {
 			return nil, model.Config{}, usagef("invalid --mutant: %v", err)
 		}
 		c.Mutant = m
+		if err := checkTraceMutant(c); err != nil {
+			return nil, model.Config{}, err
+		}
 	}
 	return tf, c, nil
 }
