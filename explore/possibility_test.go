@@ -225,7 +225,7 @@ func TestCheckPossibleFromConditionUnmet(t *testing.T) {
 	}
 }
 
-// TestCheckPossibilityReportsProgress asks for a report at every sample.
+// TestCheckPossibilityReportsProgress requests a report at every sample.
 // The graph is built first, with Transitions growing, and each backward
 // search then counts its own edges from 0, so a drop in Transitions marks
 // the reports of a backward search.

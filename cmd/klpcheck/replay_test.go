@@ -193,8 +193,8 @@ func TestReplayFlagOfOtherForm(t *testing.T) {
 	}
 }
 
-// TestReplayFlagsAfterTraceOrFile checks that --trace is found wherever it
-// stands, and that after "--" it is a file name.
+// TestReplayFlagsAfterTraceOrFile checks that --trace selects the trace
+// form in any position, and that after "--" it is a file name.
 func TestReplayFlagsAfterTraceOrFile(t *testing.T) {
 	trace := filepath.Join(writeTrace(t, "M3"), "trace.json")
 	code, stdout, stderr := runReplayCommand("replay", "--mutant", "none", "--trace="+trace)
