@@ -152,10 +152,22 @@ func edgeLabel(n int, s Step) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d. %s\n%s()", n, s.Action, s.KernelFunction)
 	if s.Outcome.Rejected() {
-		fmt.Fprintf(&b, " = -%s, state unchanged", s.Outcome.Err)
+		fmt.Fprintf(&b, " = %s", s.errorNote())
 	}
 	for _, ch := range s.Changes {
 		fmt.Fprintf(&b, "\n%s: %s → %s", ch.Path, ch.Old, ch.New)
 	}
 	return b.String()
+}
+
+// errorNote describes the error of a rejected step, such as "-EBUSY, state
+// unchanged". Some rejected steps change the state, such as a target_load
+// refused by a failing pre_patch callback, so "state unchanged" is added
+// only when the step changed no field.
+func (s Step) errorNote() string {
+	note := "-" + s.Outcome.Err.String()
+	if len(s.Changes) == 0 {
+		note += ", state unchanged"
+	}
+	return note
 }

@@ -101,7 +101,7 @@ func (x *Counterexample) WriteText(w io.Writer) error {
 		n := i + 1
 		fmt.Fprintf(bw, "\nstep %d: %s  [%s]", n, s.Action, s.KernelFunction)
 		if s.Outcome.Rejected() {
-			fmt.Fprintf(bw, "  -%s, state unchanged", s.Outcome.Err)
+			fmt.Fprintf(bw, "  %s", s.errorNote())
 		}
 		fmt.Fprintln(bw)
 		for _, ch := range s.Changes {

@@ -243,15 +243,18 @@ func (s *State) InsideFunc(f int) bool {
 }
 
 // Configured reports whether c has actions of kind k at all: the
-// target-module kinds need Targets, and SetPrePatchRet needs PrePatchRet.
-// A configured kind that is never enabled points at a model bug or bounds
-// that are too small.
+// target-module kinds need Targets, SetPrePatchRet needs PrePatchRet, and
+// FreeWork needs the 958ef1e kernel, because v5.0 frees a patch in its
+// module_exit and has no free_work. A configured kind that is never
+// enabled points at a model bug or bounds that are too small.
 func (c *Config) Configured(k Kind) bool {
 	switch k {
 	case TargetLoad, TargetInit, TargetInitFail, TargetUnload, TargetGoing:
 		return c.Targets > 0
 	case SetPrePatchRet:
 		return c.PrePatchRet
+	case FreeWork:
+		return !c.V50()
 	}
 	return k < numKinds
 }

@@ -168,11 +168,19 @@ type SyntaxError struct {
 	Line   int    // 1-based line of the offending text
 	Text   string // that source line, without surrounding blanks
 	Reason string // reason the line is rejected
+	// Subject names what Text is, "command" or "klpcheck directive". It
+	// is empty for a problem with the file's bytes, such as CRLF line
+	// endings, which concerns no command.
+	Subject string
 }
 
-// Error returns "FILE:LINE: unsupported command "TEXT": REASON".
+// Error returns "FILE:LINE: unsupported SUBJECT "TEXT": REASON", or
+// "FILE:LINE: REASON" when Subject is empty.
 func (e *SyntaxError) Error() string {
-	return fmt.Sprintf("%s:%d: unsupported command %q: %s", e.File, e.Line, e.Text, e.Reason)
+	if e.Subject == "" {
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Reason)
+	}
+	return fmt.Sprintf("%s:%d: unsupported %s %q: %s", e.File, e.Line, e.Subject, e.Text, e.Reason)
 }
 
 // Parse turns the replay file src into a Script. name is used in error
@@ -242,7 +250,24 @@ type parser struct {
 	assignName   string // set while lexing the value of VAR=value
 }
 
+// errorAt returns the SyntaxError of a command on line.
 func (p *parser) errorAt(line int, format string, args ...any) *SyntaxError {
+	err := p.fileErrorAt(line, format, args...)
+	err.Subject = "command"
+	return err
+}
+
+// directiveErrorAt returns the SyntaxError of a "# klpcheck:" directive on
+// line.
+func (p *parser) directiveErrorAt(line int, format string, args ...any) *SyntaxError {
+	err := p.fileErrorAt(line, format, args...)
+	err.Subject = "klpcheck directive"
+	return err
+}
+
+// fileErrorAt returns the SyntaxError of a problem with the bytes of line,
+// which concerns no command.
+func (p *parser) fileErrorAt(line int, format string, args ...any) *SyntaxError {
 	return &SyntaxError{File: p.file, Line: line, Text: p.lineText(line), Reason: fmt.Sprintf(format, args...)}
 }
 
@@ -258,11 +283,14 @@ func (p *parser) lineText(line int) string {
 // reader sees them.
 func (p *parser) checkBytes() error {
 	for i, line := range p.lines {
+		if strings.HasSuffix(line, "\r") {
+			return p.fileErrorAt(i+1, "CRLF line endings: convert the file to LF line endings, such as with dos2unix")
+		}
 		if strings.IndexByte(line, '\r') >= 0 {
-			return p.errorAt(i+1, "carriage return found; convert the file to LF line endings")
+			return p.fileErrorAt(i+1, "carriage return inside the line: remove it")
 		}
 		if strings.IndexByte(line, 0) >= 0 {
-			return p.errorAt(i+1, "NUL byte found")
+			return p.fileErrorAt(i+1, "NUL byte found: remove it")
 		}
 	}
 	return nil
@@ -526,17 +554,17 @@ func (p *parser) applyDirective(directive string, line int) error {
 		return p.errorAt(line, "a klpcheck directive must be a whole-line comment")
 	}
 	if len(p.script.Commands) > 0 {
-		return p.errorAt(line, "a klpcheck directive must come before the first command")
+		return p.directiveErrorAt(line, "a klpcheck directive must come before the first command")
 	}
 	key, value, ok := strings.Cut(directive, "=")
 	if !ok || key != "kernel" {
-		return p.errorAt(line, "unknown klpcheck directive %q; the only one is kernel=NAME", directive)
+		return p.directiveErrorAt(line, "unknown klpcheck directive %q; the only one is kernel=NAME", directive)
 	}
 	if value == "" || strings.ContainsAny(value, " \t") {
-		return p.errorAt(line, "invalid kernel name %q in klpcheck directive", value)
+		return p.directiveErrorAt(line, "invalid kernel name %q in klpcheck directive", value)
 	}
 	if p.script.Kernel != "" {
-		return p.errorAt(line, "kernel already set to %q by an earlier klpcheck directive", p.script.Kernel)
+		return p.directiveErrorAt(line, "kernel already set to %q by an earlier klpcheck directive", p.script.Kernel)
 	}
 	p.script.Kernel = value
 	return nil

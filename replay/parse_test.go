@@ -303,7 +303,8 @@ func TestParseErrors(t *testing.T) {
 		{"tilde", "load_mod ~/m\n", 1, "tilde expansion"},
 		{"assignment prefix", "A=1 load_mod m\n", 1, "must be alone on its line"},
 		{"assignment with redirect", "A=1 > x\n", 1, "must be alone on its line"},
-		{"carriage return", "setup_config\r\n", 1, "carriage return"},
+		{"CRLF line ending", "setup_config\r\n", 1, "CRLF line endings"},
+		{"carriage return inside a line", "setup_config\rload_mod m\n", 1, "carriage return inside the line"},
 		{"NUL byte", "setup_config\n\x00\n", 2, "NUL byte"},
 		{"directive after command", "setup_config\n# klpcheck: kernel=v5.0\n", 2, "before the first command"},
 		{"trailing directive", "setup_config # klpcheck: kernel=v5.0\n", 1, "whole-line comment"},
@@ -333,6 +334,29 @@ func TestParseErrors(t *testing.T) {
 			}
 			if !strings.Contains(syntaxErr.Reason, test.reason) {
 				t.Errorf("Reason = %q, want it to contain %q", syntaxErr.Reason, test.reason)
+			}
+		})
+	}
+}
+
+// TestSyntaxErrorNamesSubject checks that an error calls the line a
+// command only when it is one.
+func TestSyntaxErrorNamesSubject(t *testing.T) {
+	tests := []struct {
+		name, src, want string
+	}{
+		{"CRLF shebang", "#!/bin/bash\r\nsetup_config\r\n",
+			"s.sh:1: CRLF line endings: convert the file to LF line endings, such as with dos2unix"},
+		{"NUL byte", "setup_config\n\x00\n", "s.sh:2: NUL byte found: remove it"},
+		{"unknown directive", "# klpcheck: tasks=3\n",
+			`s.sh:1: unsupported klpcheck directive "# klpcheck: tasks=3": unknown klpcheck directive "tasks=3"; the only one is kernel=NAME`},
+		{"command", "setup_config | cat\n", `s.sh:1: unsupported command "setup_config | cat": pipelines are not supported`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("s.sh", []byte(tt.src))
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("error = %v, want %s", err, tt.want)
 			}
 		})
 	}

@@ -13,10 +13,12 @@ import (
 type Status int
 
 const (
-	// StillFails: a safety property failed on a state or step of the trace.
+	// StillFails: a safety property failed on a state or step of the
+	// trace, or the recorded possibility property fails in its last state.
 	StillFails Status = iota
-	// NoLongerFails: every recorded action ran and every safety property
-	// held on every state and step, and the last state has an enabled action.
+	// NoLongerFails: every recorded action ran, every safety property held
+	// on every state and step, the last state has an enabled action, and a
+	// recorded possibility property holds in the last state.
 	NoLongerFails
 	// Blocked: a recorded action is not enabled in the state the replay
 	// reached, so the trace cannot be followed to its end.
@@ -59,6 +61,10 @@ type ReplayResult struct {
 	Steps int
 	// Failure is set when Status is StillFails.
 	Failure *Failure
+	// Possibility is the re-check of the recorded property in the last
+	// state, set when that property is an AlwaysPossible property such as
+	// L5 and every step ran without a safety failure.
+	Possibility *explore.PossibleFrom
 	// Divergences lists, in step order, every state that differs from the
 	// recorded one, up to the end of the replay.
 	Divergences []Divergence
@@ -75,6 +81,12 @@ type ReplayResult struct {
 // state and step, as package explore does. It stops at the first failed
 // property or at the first recorded action that is not enabled. A last
 // state with no enabled action fails as a deadlock.
+//
+// When the recorded property is an AlwaysPossible property such as L5,
+// Replay then checks it in the last state with explore.CheckPossibleFrom:
+// it still fails when a patch that meets the property's condition there
+// cannot reach the property's goal. That search covers every state
+// reachable from the last state within the bounds of c.
 //
 // c may differ from the recorded configuration in its mutant and kernel, but
 // its bounds must be the recorded ones. Replay returns an error only when f
@@ -137,8 +149,28 @@ func Replay(f *File, c model.Config) (*ReplayResult, error) {
 		res.Failure = &Failure{ID: explore.DeadlockID, Name: "deadlock", Detail: "no action is enabled", Step: res.Steps}
 		return res, nil
 	}
+	if p, ok := possibilityProperty(&c, f.Property.ID); ok {
+		check := explore.CheckPossibleFrom(&c, &p, s)
+		res.Possibility = &check
+		if check.Stuck >= 0 {
+			res.Status = StillFails
+			res.Failure = &Failure{ID: p.ID, Name: p.Name, Detail: check.Detail, Step: res.Steps}
+			return res, nil
+		}
+	}
 	res.Status = NoLongerFails
 	return res, nil
+}
+
+// possibilityProperty returns the AlwaysPossible property with the given
+// ID if it applies to c.
+func possibilityProperty(c *model.Config, id string) (invariants.Property, bool) {
+	for _, p := range invariants.Possibility(c) {
+		if p.ID == id {
+			return p, true
+		}
+	}
+	return invariants.Property{}, false
 }
 
 // compare records a Divergence when the replayed state or error number

@@ -176,3 +176,78 @@ func FuzzRead(f *testing.F) {
 		}
 	})
 }
+
+// TestReplayL5StillFailsOnV50 replays the v5.0 L5 counterexample on the
+// model it was found on. No safety property fails, so only the re-check
+// of L5 in the last state can report it.
+func TestReplayL5StillFailsOnV50(t *testing.T) {
+	c := model.Config{Kernel: model.KernelV50, Patches: 2, Tasks: 1, Functions: 1}
+	pres, err := explore.CheckPossibility(context.Background(), explore.Options{Config: c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pres.Violation == nil {
+		t.Fatalf("CheckPossibility: verdict %s, expected an L5 violation", pres.Verdict)
+	}
+	v := pres.Violation
+
+	res, err := Replay(New(c, v, "klpcheck test"), c)
+	if err != nil {
+		t.Fatalf("Replay: %v", err)
+	}
+	if res.Status != StillFails {
+		t.Fatalf("Status = %s, expected still fails", res.Status)
+	}
+	if res.Failure.ID != "L5" || res.Failure.OnStep {
+		t.Errorf("Failure = %+v, expected L5 on a state", res.Failure)
+	}
+	if res.Failure.Step != len(v.Trace.Steps) {
+		t.Errorf("Failure.Step = %d, expected the last step %d", res.Failure.Step, len(v.Trace.Steps))
+	}
+	if res.Failure.Detail != v.Detail {
+		t.Errorf("Failure.Detail = %q, expected the recorded %q", res.Failure.Detail, v.Detail)
+	}
+	if res.Possibility == nil || res.Possibility.Stuck != 1 {
+		t.Errorf("Possibility = %+v, expected P1 stuck", res.Possibility)
+	}
+}
+
+// TestReplayL5NoLongerFails records L5 on a trace whose last state has P0
+// loaded and disabled at 958ef1e. Its free_work and an rmmod unload it, so
+// the re-check must find the goal.
+func TestReplayL5NoLongerFails(t *testing.T) {
+	c := model.Config{Kernel: model.Kernel958ef1e, Patches: 1, Tasks: 1, Functions: 1}
+	s0 := model.Initial(&c)
+	insmod, disable := model.Action{Kind: model.Insmod}, model.Action{Kind: model.Disable}
+	s1, out1 := c.Step(s0, insmod)
+	s2, out2 := c.Step(s1, disable)
+	v := &explore.Violation{ID: "L5", Name: "test", Detail: "test", Trace: explore.Trace{Initial: s0, Steps: []explore.Step{
+		{Action: insmod, Outcome: out1, State: s1},
+		{Action: disable, Outcome: out2, State: s2},
+	}}}
+
+	res, err := Replay(New(c, v, "klpcheck test"), c)
+	if err != nil {
+		t.Fatalf("Replay: %v", err)
+	}
+	if res.Status != NoLongerFails {
+		t.Fatalf("Status = %s (failure %+v), expected no longer fails", res.Status, res.Failure)
+	}
+	if res.Possibility == nil {
+		t.Fatal("Possibility is nil, expected the re-check of L5")
+	}
+	if res.Possibility.Stuck != -1 || len(res.Possibility.Met) != 1 {
+		t.Errorf("Possibility = %+v, expected P0 to meet the condition and reach the goal", res.Possibility)
+	}
+}
+
+func TestReplaySafetyTraceSkipsPossibility(t *testing.T) {
+	c := mutantConfig(model.M3)
+	res, err := Replay(New(c, violation(t, c), "klpcheck test"), model.DefaultConfig())
+	if err != nil {
+		t.Fatalf("Replay: %v", err)
+	}
+	if res.Possibility != nil {
+		t.Errorf("Possibility = %+v for a trace of S11, expected nil", res.Possibility)
+	}
+}

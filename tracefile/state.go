@@ -255,6 +255,9 @@ func decodeTask(c *model.Config, t int, in *Task, out *model.Task) error {
 }
 
 func checkIndex(field string, i, n int) error {
+	if n == 0 {
+		return fmt.Errorf("%s: index %d is out of range because the configuration has none", field, i)
+	}
 	if i < 0 || i >= n {
 		return fmt.Errorf("%s: index %d is out of range 0 to %d", field, i, n-1)
 	}

@@ -83,15 +83,52 @@ type Change struct {
 	New  string `json:"new"`
 }
 
-// Action is a model.Action. Patch is present for the patch-module kinds,
-// Task for the task kinds and Func for "call". Text is the form that the
-// text trace shows, such as "echo 0 > P0/enabled".
+// Action is a model.Action. Each operand field is present exactly for the
+// kinds that use it, as kindOperands lists: Patch for the patch-module kinds
+// and set_pre_patch_ret, Task for the task kinds, Func for "call" and Target
+// for the target-module kinds. Text is the form that the text trace shows,
+// such as "echo 0 > P0/enabled".
 type Action struct {
-	Kind  string `json:"kind"`
-	Patch *int   `json:"patch,omitempty"`
-	Task  *int   `json:"task,omitempty"`
-	Func  *int   `json:"func,omitempty"`
-	Text  string `json:"text"`
+	Kind   string `json:"kind"`
+	Patch  *int   `json:"patch,omitempty"`
+	Task   *int   `json:"task,omitempty"`
+	Func   *int   `json:"func,omitempty"`
+	Target *int   `json:"target,omitempty"`
+	Text   string `json:"text"`
+}
+
+// operands marks the model.Action fields that an action kind uses.
+type operands struct {
+	patch, task, fn, target bool
+}
+
+// kindOperands lists the operands of every kind. A kind missing here
+// encodes as its name alone, which TestActionRoundTripReachable catches
+// as soon as such an action has an operand.
+var kindOperands = [model.NumKinds]operands{
+	model.Insmod:         {patch: true},
+	model.Rmmod:          {patch: true},
+	model.Disable:        {patch: true},
+	model.Enable:         {patch: true},
+	model.Force:          {patch: true},
+	model.FreeWork:       {patch: true},
+	model.TransitionWork: {},
+	model.Call:           {task: true, fn: true},
+	model.Return:         {task: true},
+	model.ExitToUser:     {task: true},
+	model.SetPrePatchRet: {patch: true},
+	model.TargetLoad:     {target: true},
+	model.TargetInit:     {target: true},
+	model.TargetInitFail: {target: true},
+	model.TargetUnload:   {target: true},
+	model.TargetGoing:    {target: true},
+}
+
+func operandsOf(k model.Kind) operands {
+	if int(k) < len(kindOperands) {
+		return kindOperands[k]
+	}
+	return operands{}
 }
 
 // flagNames names the model.Flag bits in trace.json.
@@ -149,40 +186,52 @@ func encodeChanges(changes []counterexamples.Change) []Change {
 	return out
 }
 
-// EncodeAction converts a to its JSON form.
+// EncodeAction converts a to its JSON form, with every operand its kind
+// uses.
 func EncodeAction(a model.Action) Action {
 	out := Action{Kind: a.Kind.String(), Text: a.String()}
-	switch a.Kind {
-	case model.Insmod, model.Rmmod, model.Disable, model.Enable, model.Force, model.FreeWork:
-		k := int(a.Patch)
-		out.Patch = &k
-	case model.Call, model.Return, model.ExitToUser:
-		t := int(a.Task)
-		out.Task = &t
-		if a.Kind == model.Call {
-			fn := int(a.Func)
-			out.Func = &fn
-		}
+	ops := operandsOf(a.Kind)
+	if ops.patch {
+		out.Patch = intPointer(a.Patch)
+	}
+	if ops.task {
+		out.Task = intPointer(a.Task)
+	}
+	if ops.fn {
+		out.Func = intPointer(a.Func)
+	}
+	if ops.target {
+		out.Target = intPointer(a.Target)
 	}
 	return out
 }
 
+func intPointer(v uint8) *int {
+	i := int(v)
+	return &i
+}
+
 // DecodeAction converts a back to a model.Action under the bounds of c. Text
-// is not read. Fields that the kind does not use must be absent.
+// is not read. Fields that the kind does not use must be absent. A function
+// index may name any of c.NumFuncs() functions: the vmlinux functions, then
+// one per target module.
 func DecodeAction(c *model.Config, a *Action) (model.Action, error) {
 	kind, ok := parseKind(a.Kind)
 	if !ok {
 		return model.Action{}, fmt.Errorf("unknown action kind %q: valid kinds are %s", a.Kind, kindList())
 	}
 	out := model.Action{Kind: kind}
-	want := EncodeAction(out)
-	if err := decodeOperand(&out.Patch, "patch", a.Patch, want.Patch != nil, c.Patches, a.Kind); err != nil {
+	ops := operandsOf(kind)
+	if err := decodeOperand(&out.Patch, "patch", a.Patch, ops.patch, c.Patches, a.Kind); err != nil {
 		return out, err
 	}
-	if err := decodeOperand(&out.Task, "task", a.Task, want.Task != nil, c.Tasks, a.Kind); err != nil {
+	if err := decodeOperand(&out.Task, "task", a.Task, ops.task, c.Tasks, a.Kind); err != nil {
 		return out, err
 	}
-	if err := decodeOperand(&out.Func, "func", a.Func, want.Func != nil, c.Functions, a.Kind); err != nil {
+	if err := decodeOperand(&out.Func, "func", a.Func, ops.fn, c.NumFuncs(), a.Kind); err != nil {
+		return out, err
+	}
+	if err := decodeOperand(&out.Target, "target", a.Target, ops.target, c.Targets, a.Kind); err != nil {
 		return out, err
 	}
 	return out, nil

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -124,6 +125,132 @@ func TestActionRoundTrip(t *testing.T) {
 		if enc.Text != a.String() {
 			t.Errorf("EncodeAction(%v).Text = %q, expected %q", a, enc.Text, a.String())
 		}
+	}
+}
+
+// enabledActions returns every action enabled in some state reachable under
+// c, exploring at most limit states. Unlike reachable it expands every
+// state, so c must have no mutant.
+func enabledActions(t *testing.T, c *model.Config, limit int) map[model.Action]bool {
+	t.Helper()
+	init := model.Initial(c)
+	seen := map[model.State]bool{init: true}
+	queue := []model.State{init}
+	actions := map[model.Action]bool{}
+	var buf []model.Action
+	for i := 0; i < len(queue); i++ {
+		s := queue[i]
+		buf = c.Actions(&s, buf[:0])
+		for _, a := range buf {
+			actions[a] = true
+			next, _ := c.Step(s, a)
+			if !seen[next] && len(queue) < limit {
+				seen[next] = true
+				queue = append(queue, next)
+			}
+		}
+	}
+	return actions
+}
+
+// TestActionRoundTripReachable fails when an action kind or a field of
+// model.Action that some reachable action uses is lost on the way through
+// trace.json.
+func TestActionRoundTripReachable(t *testing.T) {
+	configs := []model.Config{
+		{Patches: 2, Tasks: 2, Functions: 2},
+		{Patches: 2, Tasks: 1, Functions: 1, Targets: 2, Callbacks: true, PrePatchRet: true},
+		{Patches: 2, Tasks: 2, Functions: 2, Targets: 2},
+		{Kernel: model.KernelV50, Patches: 2, Tasks: 1, Functions: 2, Targets: 2, Callbacks: true, PrePatchRet: true},
+		{Kernel: model.KernelV50, Patches: 3, Tasks: 2, Functions: 1},
+	}
+	kinds := map[model.Kind]bool{}
+	fields := reflect.TypeFor[model.Action]()
+	nonZero := make([]bool, fields.NumField())
+	for _, c := range configs {
+		for a := range enabledActions(t, &c, 200000) {
+			kinds[a.Kind] = true
+			v := reflect.ValueOf(a)
+			for i := range v.NumField() {
+				if !v.Field(i).IsZero() {
+					nonZero[i] = true
+				}
+			}
+
+			enc := EncodeAction(a)
+			data, err := json.Marshal(enc)
+			if err != nil {
+				t.Fatalf("json.Marshal(%+v): %v", enc, err)
+			}
+			var dec Action
+			if err := json.Unmarshal(data, &dec); err != nil {
+				t.Fatalf("json.Unmarshal(%s): %v", data, err)
+			}
+			got, err := DecodeAction(&c, &dec)
+			if err != nil {
+				t.Errorf("%s: DecodeAction(%s): %v", c, data, err)
+				continue
+			}
+			if got != a {
+				t.Errorf("%s: action %v (%+v) decodes from %s as %v (%+v)", c, a, a, data, got, got)
+			}
+		}
+	}
+	for k := 0; k < model.NumKinds; k++ {
+		if !kinds[model.Kind(k)] {
+			t.Errorf("no configuration of the test enables %s: add one that does", model.Kind(k))
+		}
+	}
+	for i := range fields.NumField() {
+		if !nonZero[i] {
+			t.Errorf("model.Action.%s is 0 in every action of the test: add a configuration in which it is not", fields.Field(i).Name)
+		}
+	}
+}
+
+// TestActionJSONHasEveryField fails when model.Action gains a field that
+// the JSON Action has no field for.
+func TestActionJSONHasEveryField(t *testing.T) {
+	jsonType := reflect.TypeFor[Action]()
+	tags := map[string]bool{}
+	for i := range jsonType.NumField() {
+		name, _, _ := strings.Cut(jsonType.Field(i).Tag.Get("json"), ",")
+		tags[name] = true
+	}
+	modelType := reflect.TypeFor[model.Action]()
+	for i := range modelType.NumField() {
+		name := strings.ToLower(modelType.Field(i).Name)
+		if !tags[name] {
+			t.Errorf("model.Action.%s has no JSON field %q in tracefile.Action", modelType.Field(i).Name, name)
+		}
+	}
+}
+
+func TestDecodeActionTargetFunction(t *testing.T) {
+	c := model.Config{Patches: 1, Tasks: 1, Functions: 1, Targets: 2}
+	g1 := model.Action{Kind: model.Call, Task: 0, Func: uint8(c.TargetFunc(1))}
+	enc := EncodeAction(g1)
+	got, err := DecodeAction(&c, &enc)
+	if err != nil {
+		t.Fatalf("DecodeAction(call of g1): %v", err)
+	}
+	if got != g1 {
+		t.Errorf("DecodeAction(call of g1) = %v, expected %v", got, g1)
+	}
+
+	beyond := 3
+	enc.Func = &beyond
+	if _, err := DecodeAction(&c, &enc); err == nil || !strings.Contains(err.Error(), "func: index 3 is out of range 0 to 2") {
+		t.Errorf("DecodeAction(call of function 3) error = %v, expected func index 3 out of range 0 to 2", err)
+	}
+}
+
+func TestDecodeActionTargetWithoutTargets(t *testing.T) {
+	c := model.Config{Patches: 1, Tasks: 1, Functions: 1}
+	zero := 0
+	_, err := DecodeAction(&c, &Action{Kind: "target_load", Target: &zero})
+	if err == nil || !strings.Contains(err.Error(), "target: index 0 is out of range because the configuration has none") {
+		t.Errorf("DecodeAction(target_load without targets) error = %v, expected that the configuration has no targets", err)
 	}
 }
 

@@ -49,14 +49,16 @@ func printCoverage(w io.Writer, res *explore.Result) error {
 }
 
 // warnCoverage writes one warning line to stderr for each action kind that
-// was never enabled. It warns only when the search was not cut short by a
-// violation or an interrupt, because coverage is then partial by nature.
+// c has but the safety search never enabled. verdict is the final verdict
+// of the run, safety search and possibility pass together. It warns only
+// for verified and bounded runs: after a violation or an interrupt the
+// coverage is partial by nature.
 //
 // A kind that was enabled but never led to a new state gets no warning,
 // because the correct model has such a kind. An rmmod of a freed patch
 // returns its module to the state before insmod, which was seen before.
-func warnCoverage(stderr io.Writer, c model.Config, res *explore.Result) {
-	if res.Verdict != explore.Verified && res.Verdict != explore.Bounded {
+func warnCoverage(stderr io.Writer, c model.Config, res *explore.Result, verdict explore.Verdict) {
+	if verdict != explore.Verified && verdict != explore.Bounded {
 		return
 	}
 	for k, cov := range res.Coverage {

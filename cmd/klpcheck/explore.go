@@ -42,12 +42,20 @@ While the search runs, a progress line goes to stderr every
 --progress-interval: the depth being expanded, the distinct states, the
 states queued, the rate in states per second since the last line and the
 estimated memory per state. On a terminal it is one line that updates in
-place; otherwise one line per report. --quiet turns it off.
+place; otherwise one line per report. --quiet turns it off. The lines of
+the possibility pass start with "possibility pass:", and its counts and
+elapsed time start from 0. During its backward search for each patch,
+the depth counts steps back from the goal states and the count of states
+is the whole graph.
+
+The summary gives the total seconds, which include the possibility pass,
+and the seconds of the safety search alone.
 
 The summary lists, per action kind, how often it was enabled and how often
-it led to a new state. A search that ends verified or bounded warns on
-stderr about each kind that was never enabled, which points at a model bug
-or bounds that are too small. SIGINT (Ctrl-C) or SIGTERM ends the search
+it led to a new state. A run whose final verdict, after the possibility
+pass, is verified or bounded warns on stderr about each kind that the
+configuration has but the safety search never enabled, which points at a
+model bug or bounds that are too small. SIGINT (Ctrl-C) or SIGTERM ends the search
 and prints the summary so far with the verdict "interrupted".
 
 Exit status: 0 every property holds within the bounds; 1 a property failed,
@@ -82,7 +90,7 @@ func parseExploreFlags(args []string, stdout io.Writer) (exploreFlags, error) {
 	fs.IntVar(&functions, "functions", def.Functions, fmt.Sprintf("number of patched functions, 1 to %d; a task inside f0 may call f1", model.MaxFunctions))
 	fs.IntVar(&targets, "targets", 0, fmt.Sprintf("number of target modules, 0 to %d; every patch has an object with one patched function in each", model.MaxTargets))
 	fs.BoolVar(&callbacks, "callbacks", false, "give every object pre_patch, post_patch, pre_unpatch and post_unpatch callbacks")
-	fs.BoolVar(&fail, "pre-patch-ret", false, "add an action that toggles a patch module's pre_patch_ret parameter, which makes its pre_patch callbacks fail with -ENODEV; needs --callbacks")
+	fs.BoolVar(&fail, "pre-patch-ret", false, "add an action that toggles a patch module's pre_patch_ret parameter, which makes its pre_patch callbacks fail with -ENODEV; needs --callbacks. On both modelled kernels a refused target module load then leaves the object bound, the stale obj->mod binding that commit 4ff96fb52c69 (v5.4) fixed, so the run reports S18")
 	fs.BoolVar(&f.possibility, "possibility", true, "after a verified safety search, check the possibility properties (L5) in a second pass that stores every edge; false skips it")
 	fs.StringVar(&mutant, "mutant", "none", "seeded bug to switch in, or none (see \"klpcheck mutants\")")
 	fs.IntVar(&depth, "max-depth", 0, "do not expand states more than this many steps from the initial state; 0 means no limit")
@@ -134,6 +142,9 @@ func parseExploreFlags(args []string, stdout io.Writer) (exploreFlags, error) {
 		MaxStates:        states,
 		ProgressInterval: interval,
 	}
+	if err := checkExploreConfig(f.opts.Config); err != nil {
+		return f, err
+	}
 	if err := f.opts.Config.Validate(); err != nil {
 		return f, usageError{err}
 	}
@@ -160,6 +171,7 @@ func executeExplore(ctx context.Context, f exploreFlags, stdout, stderr io.Write
 	defer dir.removeIfEmpty()
 
 	opts := f.opts
+	start := time.Now()
 	var progress *progressPrinter
 	if !f.quiet {
 		progress = newProgressPrinter(stderr)
@@ -177,11 +189,18 @@ func executeExplore(ctx context.Context, f exploreFlags, stdout, stderr io.Write
 	// one could hide the path to a goal.
 	var pres *explore.PossibilityResult
 	if f.possibility && res.Verdict == explore.Verified {
+		if progress != nil {
+			progress.startPhase("possibility pass")
+		}
 		pres, err = explore.CheckPossibility(ctx, opts)
+		if progress != nil {
+			progress.finish()
+		}
 		if err != nil {
 			return exitUsage, usageError{err}
 		}
 	}
+	total := time.Since(start)
 	violation := res.Violation
 	if violation == nil && pres != nil {
 		violation = pres.Violation
@@ -200,19 +219,19 @@ func executeExplore(ctx context.Context, f exploreFlags, stdout, stderr io.Write
 	}
 
 	if f.json {
-		err = printJSON(stdout, opts, res, pres, files)
+		err = printJSON(stdout, opts, res, pres, total, files)
 	} else {
-		err = printSummary(stdout, opts, res, pres, x, files)
+		err = printSummary(stdout, opts, res, pres, total, x, files)
 	}
 	if err != nil {
 		return exitViolation, err
 	}
-	warnCoverage(stderr, opts.Config, res)
-
 	verdict := res.Verdict
 	if verdict == explore.Verified && pres != nil {
 		verdict = pres.Verdict
 	}
+	warnCoverage(stderr, opts.Config, res, verdict)
+
 	switch verdict {
 	case explore.Violated:
 		return exitViolation, nil
@@ -224,7 +243,9 @@ func executeExplore(ctx context.Context, f exploreFlags, stdout, stderr io.Write
 	return exitOK, nil
 }
 
-func printSummary(w io.Writer, opts explore.Options, res *explore.Result, pres *explore.PossibilityResult, x *counterexamples.Counterexample, files artefacts) error {
+// printSummary prints the result as text. total is the time of the safety
+// search and the possibility pass together.
+func printSummary(w io.Writer, opts explore.Options, res *explore.Result, pres *explore.PossibilityResult, total time.Duration, x *counterexamples.Counterexample, files artefacts) error {
 	fmt.Fprintf(w, "klpcheck: %s\n", opts.Config.String())
 	if x != nil {
 		fmt.Fprintln(w)
@@ -251,8 +272,9 @@ func printSummary(w io.Writer, opts explore.Options, res *explore.Result, pres *
 		fmt.Fprint(w, " (the counts below cover the search so far)")
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "distinct states: %d\ntransitions: %d\nmax depth: %d\nseconds: %.3f\nstates per second: %.0f\n",
-		res.DistinctStates, res.Transitions, res.MaxDepth, res.Elapsed.Seconds(), res.StatesPerSecond())
+	fmt.Fprintf(w, "distinct states: %d\ntransitions: %d\nmax depth: %d\n", res.DistinctStates, res.Transitions, res.MaxDepth)
+	fmt.Fprintf(w, "total seconds: %.3f\nsafety search seconds: %.3f\nstates per second: %.0f\n",
+		total.Seconds(), res.Elapsed.Seconds(), res.StatesPerSecond())
 	for _, wt := range res.Witnesses {
 		if wt.Reached {
 			fmt.Fprintf(w, "witness %s (%s): reached at depth %d\n", wt.ID, wt.Name, wt.Depth)
@@ -288,7 +310,9 @@ type jsonResult struct {
 	DistinctStates  int            `json:"distinct_states"`
 	Transitions     int            `json:"transitions"`
 	MaxDepth        int            `json:"max_depth"`
-	Seconds         float64        `json:"seconds"`
+	Seconds         float64        `json:"seconds"`        // the safety search alone, as before the possibility pass existed
+	SafetySeconds   float64        `json:"safety_seconds"` // the same as seconds, under a clear name
+	TotalSeconds    float64        `json:"total_seconds"`  // the safety search and the possibility pass
 	StatesPerSecond float64        `json:"states_per_second"`
 	BoundReason     string         `json:"bound_reason,omitempty"`
 	Property        string         `json:"property,omitempty"`
@@ -301,9 +325,10 @@ type jsonResult struct {
 	TextFile        string         `json:"text_file,omitempty"`
 	Witnesses       []jsonWitness  `json:"witnesses"`
 	Coverage        []jsonCoverage `json:"coverage"`
-	// Possibility is the verdict of the possibility pass, empty when it
-	// did not run.
-	Possibility string `json:"possibility,omitempty"`
+	// Possibility is the verdict of the possibility pass and
+	// PossibilitySeconds its time, both absent when it did not run.
+	Possibility        string  `json:"possibility,omitempty"`
+	PossibilitySeconds float64 `json:"possibility_seconds,omitempty"`
 }
 
 type jsonWitness struct {
@@ -313,7 +338,7 @@ type jsonWitness struct {
 	Depth   int    `json:"depth,omitempty"`
 }
 
-func printJSON(w io.Writer, opts explore.Options, res *explore.Result, pres *explore.PossibilityResult, files artefacts) error {
+func printJSON(w io.Writer, opts explore.Options, res *explore.Result, pres *explore.PossibilityResult, total time.Duration, files artefacts) error {
 	c := opts.Config
 	out := jsonResult{
 		Verdict:         string(res.Verdict),
@@ -329,6 +354,8 @@ func printJSON(w io.Writer, opts explore.Options, res *explore.Result, pres *exp
 		Transitions:     res.Transitions,
 		MaxDepth:        res.MaxDepth,
 		Seconds:         res.Elapsed.Seconds(),
+		SafetySeconds:   res.Elapsed.Seconds(),
+		TotalSeconds:    total.Seconds(),
 		StatesPerSecond: res.StatesPerSecond(),
 		BoundReason:     res.BoundReason,
 		DotFile:         files.DOT,
@@ -341,6 +368,7 @@ func printJSON(w io.Writer, opts explore.Options, res *explore.Result, pres *exp
 	v := res.Violation
 	if pres != nil {
 		out.Possibility = string(pres.Verdict)
+		out.PossibilitySeconds = pres.Elapsed.Seconds()
 		if v == nil && pres.Violation != nil {
 			v = pres.Violation
 			out.Verdict = string(explore.Violated)

@@ -8,7 +8,7 @@
 //	klpcheck replay --trace FILE [flags]  re-run a recorded trace.json on the current model
 //	klpcheck view [-o OUTPUT] FILE.dot    render a DOT file to SVG or PNG
 //	klpcheck mutants                      list the seeded bugs that --mutant selects
-//	klpcheck version                      print the version
+//	klpcheck version                      print the version (also klpcheck --version)
 //
 // Exit status: 0 when every property holds within the bounds, 1 when a
 // property fails (or a command fails), 2 for a usage error, 3 when a bound
@@ -57,7 +57,8 @@ The commands are:
 	            kernel log, or re-run a recorded counterexample (--trace)
 	view        render a DOT file, such as trace.dot, to SVG or PNG
 	mutants     list the seeded bugs that explore --mutant selects
-	version     print the klpcheck version
+	version     print the klpcheck version (also klpcheck --version)
+	help        print this help, or a command's help
 
 Use "klpcheck help <command>" or "klpcheck <command> -h" for more
 information about a command.
@@ -86,7 +87,8 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		code, err = runView(args[1:], stdout, stderr)
 	case "mutants":
 		code, err = runMutants(args[1:], stdout, stderr)
-	case "version":
+	case "version", "-version", "--version":
+		command = "version"
 		code, err = runVersion(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		code, err = runHelp(args[1:], stdout, stderr)
@@ -131,8 +133,11 @@ func runHelp(args []string, stdout, stderr io.Writer) (int, error) {
 		switch args[0] {
 		case "explore", "replay", "view", "mutants", "version":
 			return run([]string{args[0], "-h"}, stdout, stderr), nil
+		case "help":
+			fmt.Fprint(stdout, mainUsage)
+			return exitOK, nil
 		}
-		return exitUsage, usagef("unknown command %q: valid commands are explore, replay, view, mutants, version", args[0])
+		return exitUsage, usagef("unknown command %q: valid commands are explore, replay, view, mutants, version, help", args[0])
 	}
 	return exitUsage, usagef("unexpected argument %q: give at most one command name", args[1])
 }

@@ -383,26 +383,6 @@ func TestReplayMissingScriptFile(t *testing.T) {
 	}
 }
 
-func TestHasTraceFlag(t *testing.T) {
-	tests := []struct {
-		args []string
-		want bool
-	}{
-		{[]string{"--trace", "f"}, true},
-		{[]string{"-trace=f"}, true},
-		{[]string{"--mutant", "none", "--trace=f"}, true},
-		{[]string{"script.txt"}, false},
-		{[]string{"--", "--trace"}, false},
-		{[]string{"trace"}, false},
-		{[]string{"--tracer"}, false},
-	}
-	for _, tt := range tests {
-		if got := hasTraceFlag(tt.args); got != tt.want {
-			t.Errorf("hasTraceFlag(%q) = %t, expected %t", tt.args, got, tt.want)
-		}
-	}
-}
-
 func TestUsageErrors(t *testing.T) {
 	dir := t.TempDir()
 	notDir := filepath.Join(dir, "file")
@@ -451,7 +431,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"view", notDOT, "-o", filepath.Join(dir, "missing", "x.svg")}, `missing": no such file or directory`},
 		{[]string{"view", svgNamedDOT, "-o", svgNamedDOT}, "it is the input file"},
 		{[]string{"replay"}, "replay: expected one scenario FILE or --trace FILE, got 0 arguments"},
-		{[]string{"replay", "--trace"}, "replay: missing value for --trace: trace.json file to replay"},
+		{[]string{"replay", "--trace"}, "replay: missing value for --trace: trace.json file of a recorded counterexample to replay"},
 		{[]string{"replay", "--trace", ""}, "replay: missing --trace FILE"},
 		{[]string{"replay", "--trace", filepath.Join(dir, "missing.json")}, `missing.json": no such file or directory`},
 		{[]string{"replay", "--trace", notDOT}, "notes.dot\": invalid JSON"},

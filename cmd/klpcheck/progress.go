@@ -22,7 +22,8 @@ type progressPrinter struct {
 	tty          bool
 	width        int // terminal columns, or 0 when unknown
 	prev         explore.Progress
-	lineOnScreen bool // a status line is on the terminal
+	lineOnScreen bool   // a status line is on the terminal
+	phase        string // prefix of each line, such as "possibility pass: ", or ""
 }
 
 // newProgressPrinter returns a printer for w, in terminal mode when w is a
@@ -42,7 +43,7 @@ func newProgressPrinter(w io.Writer) *progressPrinter {
 func (p *progressPrinter) report(pr explore.Progress) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	line := formatProgress(pr, p.prev)
+	line := p.phase + formatProgress(pr, p.prev)
 	p.prev = pr
 	if !p.tty {
 		fmt.Fprintf(p.w, "klpcheck: progress: %s\n", line)
@@ -55,6 +56,16 @@ func (p *progressPrinter) report(pr explore.Progress) {
 	}
 	fmt.Fprintf(p.w, "\r%s\x1b[K", line)
 	p.lineOnScreen = true
+}
+
+// startPhase marks the reports that follow as those of another search, such
+// as the possibility pass, whose counts and elapsed time start again from 0.
+// Each line then starts with name.
+func (p *progressPrinter) startPhase(name string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.phase = name + ": "
+	p.prev = explore.Progress{}
 }
 
 // finish clears the terminal status line, if one is shown. Call it before

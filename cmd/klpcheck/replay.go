@@ -1,11 +1,13 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 
+	"github.com/klpcheck/klpcheck/explore"
 	"github.com/klpcheck/klpcheck/model"
 	"github.com/klpcheck/klpcheck/replay"
 	"github.com/klpcheck/klpcheck/tracefile"
@@ -15,6 +17,8 @@ const replayUsage = `usage: klpcheck replay [--kernel K] [--log-dialect D] FILE
        klpcheck replay --trace FILE [--mutant NAME]
 
 Replay runs a scenario or a recorded counterexample on the model.
+--kernel and --log-dialect apply only to a scenario FILE, and --mutant
+only to --trace. Giving one to the other form is a usage error.
 
 With FILE, it runs one scenario written in the shell dialect of the Linux
 livepatch selftests deterministically on the model and prints the kernel
@@ -34,10 +38,18 @@ explore does. It runs under the configuration recorded in the file; --mutant
 switches in another seeded bug, or none, to check whether the correct model
 still fails on the same actions.
 
+When the recorded property is a possibility property such as L5, replay
+then checks it in the last state: a breadth-first search from that state,
+over every state reachable within the recorded bounds, looks for the goal
+(for L5, the patch module unloaded) of each patch that meets the
+property's condition there.
+
 It prints each step whose state, or error number, differs from the recorded
 one, then one of:
 
-	still fails: PROPERTY ...        a safety property failed
+	still fails: PROPERTY ...        a safety property failed, or the
+	                                 possibility property fails in the
+	                                 last state
 	no longer fails: ...             every action ran and every property held
 	cannot replay: step N: ...       the action of step N is not enabled
 
@@ -57,28 +69,6 @@ type replayTraceFlags struct {
 	mutant string // "" keeps the recorded mutant
 }
 
-func runReplay(args []string, stdout, stderr io.Writer) (int, error) {
-	if hasTraceFlag(args) {
-		return runReplayTrace(args, stdout, stderr)
-	}
-	return runReplayScript(args, stdout, stderr)
-}
-
-// hasTraceFlag reports whether args contain --trace (or -trace) before any
-// "--", which selects the trace.json form of replay.
-func hasTraceFlag(args []string) bool {
-	for _, a := range args {
-		if a == "--" {
-			return false
-		}
-		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		if strings.HasPrefix(a, "-") && name == "trace" {
-			return true
-		}
-	}
-	return false
-}
-
 // replayScriptFlags are the parsed arguments of "replay FILE".
 type replayScriptFlags struct {
 	kernel  string
@@ -86,40 +76,96 @@ type replayScriptFlags struct {
 	file    string
 }
 
-func parseReplayScriptFlags(args []string, stdout io.Writer) (replayScriptFlags, error) {
+// Forms of the replay command, for messages about flags that belong to one.
+const (
+	replayScriptForm = `"klpcheck replay FILE" (a selftest scenario)`
+	replayTraceForm  = `"klpcheck replay --trace FILE" (a recorded trace.json)`
+)
+
+// replayFormFlags lists the flags that only one form of replay uses, with
+// the form and why the other form has no use for the flag. A flag given to
+// the other form is a usage error rather than silently ignored.
+var replayFormFlags = []struct {
+	name, form, reason string
+}{
+	{"kernel", replayScriptForm, "a trace replays under the kernel recorded in it"},
+	{"log-dialect", replayScriptForm, "a trace replay prints no kernel log"},
+	{"mutant", replayTraceForm, "a scenario always runs the model without a seeded bug"},
+}
+
+// replayFlags are the parsed arguments of either form of replay. asTrace
+// is set when --trace was given, which selects the trace.json form.
+type replayFlags struct {
+	asTrace bool
+	trace   replayTraceFlags
+	script  replayScriptFlags
+}
+
+func runReplay(args []string, stdout, stderr io.Writer) (int, error) {
+	f, err := parseReplayFlags(args, stdout)
+	if err != nil {
+		return exitUsage, err
+	}
+	if f.asTrace {
+		return runReplayTrace(f.trace, stdout)
+	}
+	return runReplayScript(f.script, stdout, stderr)
+}
+
+// parseReplayFlags parses the flags of both forms with one flag set, so
+// that -h lists them all, then rejects a flag that belongs to the form not
+// selected. Flags may come before or after FILE.
+func parseReplayFlags(args []string, stdout io.Writer) (replayFlags, error) {
 	var (
-		f       replayScriptFlags
+		f       replayFlags
 		dialect string
 	)
 	fs := newFlagSet("replay", replayUsage)
-	fs.StringVar(&f.kernel, "kernel", "", `livepatch core generation to model: "958ef1e" or "v5.0"; overrides the file's "# klpcheck: kernel=K" comment (default 958ef1e)`)
-	fs.StringVar(&dialect, "log-dialect", "5.1", `form of the helpers' log lines: "5.1" logs "% modprobe NAME", "insmod" logs "% insmod test_modules/NAME.ko" as later selftests do`)
-	fs.String("trace", "", "trace.json `file` of a recorded counterexample to replay instead of a scenario")
-	fs.String("mutant", "", "with --trace: seeded bug to switch in instead of the recorded one, or none")
-
-	// Flags may come before or after FILE.
-	files, err := fs.parseInterspersed(args, stdout)
+	fs.StringVar(&f.script.kernel, "kernel", "", `with a scenario FILE: livepatch core generation to model, "958ef1e" or "v5.0"; overrides the file's "# klpcheck: kernel=K" comment (default 958ef1e)`)
+	fs.StringVar(&dialect, "log-dialect", "5.1", `with a scenario FILE: form of the helpers' log lines: "5.1" logs "% modprobe NAME", "insmod" logs "% insmod test_modules/NAME.ko" as later selftests do`)
+	fs.StringVar(&f.trace.trace, "trace", "", "trace.json `file` of a recorded counterexample to replay instead of a scenario")
+	fs.StringVar(&f.trace.mutant, "mutant", "", "with --trace: seeded bug to switch in instead of the recorded one, or none for the model without a seeded bug; default: the recorded mutant")
+	positional, err := fs.parseInterspersed(args, stdout)
 	if err != nil {
 		return f, err
 	}
-	if len(files) != 1 {
-		return f, usagef("expected one scenario FILE or --trace FILE, got %d arguments", len(files))
+
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	f.asTrace = set["trace"]
+	form := replayScriptForm
+	if f.asTrace {
+		form = replayTraceForm
 	}
-	f.file = files[0]
+	for _, fl := range replayFormFlags {
+		if set[fl.name] && fl.form != form {
+			return f, usagef("invalid --%s: it applies only to %s, not to %s, because %s", fl.name, fl.form, form, fl.reason)
+		}
+	}
+
+	if f.asTrace {
+		if f.trace.trace == "" {
+			return f, usagef("missing --trace FILE: name the trace.json to replay")
+		}
+		if len(positional) > 0 {
+			return f, usagef("unexpected argument %q: %s takes no scenario FILE", positional[0], replayTraceForm)
+		}
+		return f, nil
+	}
+	if len(positional) != 1 {
+		return f, usagef("expected one scenario FILE or --trace FILE, got %d arguments", len(positional))
+	}
+	f.script.file = positional[0]
 	d, err := replay.ParseDialect(dialect)
 	if err != nil {
 		return f, usagef("invalid --log-dialect: %v", err)
 	}
-	f.dialect = d
+	f.script.dialect = d
 	return f, nil
 }
 
 // runReplayScript parses and runs one scenario in the selftest dialect.
-func runReplayScript(args []string, stdout, stderr io.Writer) (int, error) {
-	f, err := parseReplayScriptFlags(args, stdout)
-	if err != nil {
-		return exitUsage, err
-	}
+func runReplayScript(f replayScriptFlags, stdout, stderr io.Writer) (int, error) {
 	src, err := os.ReadFile(f.file)
 	if err != nil {
 		return exitUsage, usagef("cannot read %q: %v", f.file, unwrapPathError(err))
@@ -139,25 +185,7 @@ func runReplayScript(args []string, stdout, stderr io.Writer) (int, error) {
 	return exitOK, nil
 }
 
-func parseReplayTraceFlags(args []string, stdout io.Writer) (replayTraceFlags, error) {
-	var f replayTraceFlags
-	fs := newFlagSet("replay", replayUsage)
-	fs.StringVar(&f.trace, "trace", "", "trace.json `file` to replay")
-	fs.StringVar(&f.mutant, "mutant", "", "seeded bug to switch in instead of the recorded one, or none for the model without a seeded bug; default: the recorded mutant")
-	if err := fs.parse(args, stdout); err != nil {
-		return f, err
-	}
-	if f.trace == "" {
-		return f, usagef("missing --trace FILE: name the trace.json to replay")
-	}
-	return f, nil
-}
-
-func runReplayTrace(args []string, stdout, stderr io.Writer) (int, error) {
-	f, err := parseReplayTraceFlags(args, stdout)
-	if err != nil {
-		return exitUsage, err
-	}
+func runReplayTrace(f replayTraceFlags, stdout io.Writer) (int, error) {
 	tf, c, err := loadTrace(f)
 	if err != nil {
 		return exitUsage, err
@@ -199,6 +227,9 @@ func loadTrace(f replayTraceFlags) (*tracefile.File, model.Config, error) {
 			return nil, model.Config{}, usagef("invalid --mutant: %v", err)
 		}
 		c.Mutant = m
+		if err := checkTraceMutant(c); err != nil {
+			return nil, model.Config{}, err
+		}
 	}
 	return tf, c, nil
 }
@@ -232,11 +263,29 @@ func printReplay(w io.Writer, path string, tf *tracefile.File, c model.Config, r
 		}
 		fmt.Fprintln(w)
 	case tracefile.NoLongerFails:
-		fmt.Fprintf(w, "no longer fails: all %d recorded steps ran and every safety property held\n", res.Steps)
+		if res.Possibility == nil {
+			fmt.Fprintf(w, "no longer fails: all %d recorded steps ran and every safety property held\n", res.Steps)
+			break
+		}
+		fmt.Fprintf(w, "no longer fails: all %d recorded steps ran, every safety property held, and %s\n", res.Steps, possibilityHolds(p.ID, res.Possibility))
 	case tracefile.Blocked:
 		fmt.Fprintf(w, "cannot replay: step %d: %s is not enabled in %s; enabled actions: %s\n",
 			res.BlockedStep, res.BlockedAction, stateName(res.BlockedStep-1), actionList(res.Enabled))
 	}
+}
+
+// possibilityHolds describes why possibility property id holds in the last
+// state of a replay.
+func possibilityHolds(id string, check *explore.PossibleFrom) string {
+	if len(check.Met) == 0 {
+		return fmt.Sprintf("no patch meets the condition of %s in the last state", id)
+	}
+	patches := make([]string, len(check.Met))
+	for i, k := range check.Met {
+		patches[i] = fmt.Sprintf("P%d", k)
+	}
+	return fmt.Sprintf("%s holds in the last state: a search of %d states from it reaches the goal of %s",
+		id, check.States, strings.Join(patches, ", "))
 }
 
 // stateName names the state after step n, counted from 1, for messages.

@@ -101,7 +101,8 @@ func defaultViewOutput(input string) string {
 }
 
 // checkViewOutput returns the format that output's extension selects, and
-// rejects an output that is the input or lies in a missing directory.
+// rejects an output that is the input, is a directory, or lies in a
+// directory that is missing or takes no new file.
 func checkViewOutput(input, output string) (render.Format, error) {
 	ext := filepath.Ext(output)
 	format, err := render.ParseFormat(strings.TrimPrefix(ext, "."))
@@ -119,6 +120,18 @@ func checkViewOutput(input, output string) (render.Format, error) {
 	if !info.IsDir() {
 		return "", usagef("invalid -o %q: %q is not a directory", output, dir)
 	}
+	if info, err := os.Stat(output); err == nil && info.IsDir() {
+		return "", usagef("invalid -o %q: it is a directory; name a file in it", output)
+	}
+	// The picture is written through a temporary file in dir, so a
+	// directory that takes no new file, such as a read-only one or a
+	// pseudo-file system, makes OUTPUT invalid before rendering starts.
+	probe, err := os.CreateTemp(dir, "."+filepath.Base(output)+".probe-*")
+	if err != nil {
+		return "", usagef("invalid -o %q: cannot create a file in directory %q: %v", output, dir, unwrapPathError(err))
+	}
+	probe.Close()
+	os.Remove(probe.Name())
 	return format, nil
 }
 
