@@ -1,0 +1,786 @@
+package explore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/klpcheck/klpcheck/invariants"
+	"github.com/klpcheck/klpcheck/model"
+)
+
+// chunkSize is the number of frontier states in one chunk, the unit of
+// work of every phase. It is fixed, not derived from the number of
+// workers, so that chunk boundaries and with them the successor buffers are
+// the same for every worker count.
+const chunkSize = 2048
+
+// A candidate's meta word holds its parent's position in the chunk, the
+// action index, and the bit that marks it as the first occurrence of a new
+// state.
+const (
+	metaActionBits = 8
+	metaWon        = 1 << 31
+	maxActions     = 1 << metaActionBits
+)
+
+// Positions of events within a level. An event at frontier position pos,
+// action index a (-1 for the state itself) and sub-step sub has the key
+// pos<<10 | (a+1)<<2 | sub, so keys sort in the order in which a sequential
+// search meets the events: the deadlock check of a state, then for each
+// action the step properties, the step witnesses, the storing of a new
+// state (where MaxStates stops the search) with its state properties, and
+// its state witnesses.
+const (
+	subStep         = 0
+	subStepWitness  = 1
+	subNewState     = 2
+	subStateWitness = 3
+	noEvent         = math.MaxUint64
+)
+
+func eventKey(pos, action, sub int) uint64 {
+	return uint64(pos)<<10 | uint64(action+1)<<2 | uint64(sub)
+}
+
+func splitKey(key uint64) (pos, action int) {
+	return int(key >> 10), int(key>>2&0xff) - 1
+}
+
+type eventKind uint8
+
+const (
+	stepViolation eventKind = iota
+	stateViolation
+	deadlock
+	stateLimit // MaxStates, or the limit of state numbers
+)
+
+// event is the first thing in a chunk that ends the search.
+type event struct {
+	key    uint64
+	kind   eventKind
+	prop   int // index into engine.props, for violations
+	detail string
+}
+
+// witnessHit is the first state or step of a chunk that reaches a
+// Sometimes property.
+type witnessHit struct {
+	key    uint64
+	detail string
+}
+
+// chunk is one slice of a level's frontier and what expanding it produced.
+type chunk struct {
+	lo, hi int // frontier positions
+
+	// Successors not visited before the level, in the order found: the key
+	// words of each, then its meta word.
+	keys      []uint64
+	metas     []uint32
+	accounted int64 // bytes of keys and metas accounted in the budget
+
+	transitions int
+	enabled     [model.NumKinds]int
+	newStates   [model.NumKinds]int
+	winners     int
+	base        int // number of winners in earlier chunks
+	event       event
+	stepHits    []witnessHit // per Sometimes property
+	stateHits   []witnessHit
+}
+
+func (ch *chunk) reset(lo, hi, sometimes int) {
+	ch.lo, ch.hi = lo, hi
+	ch.keys, ch.metas = ch.keys[:0], ch.metas[:0]
+	ch.transitions, ch.winners, ch.base = 0, 0, 0
+	ch.enabled, ch.newStates = [model.NumKinds]int{}, [model.NumKinds]int{}
+	ch.event = event{key: noEvent}
+	ch.stepHits = resetHits(ch.stepHits, sometimes)
+	ch.stateHits = resetHits(ch.stateHits, sometimes)
+}
+
+func resetHits(h []witnessHit, n int) []witnessHit {
+	h = h[:0]
+	for range n {
+		h = append(h, witnessHit{key: noEvent})
+	}
+	return h
+}
+
+// scratch is one worker's reusable buffers.
+type scratch struct {
+	actions []model.Action
+	key     []uint64
+}
+
+// engine holds one run's search state.
+type engine struct {
+	cfg     model.Config
+	opts    Options
+	workers int
+	props   []invariants.Property
+	checker *invariants.Checker
+	always  []int // indices into props
+	someIdx []int // indices into props of the Sometimes properties
+	reached []bool
+
+	mem      *budget
+	visited  *visitedSet
+	links    *linkStore
+	frontier words // encoded states of the current level
+	chunks   []*chunk
+	scratch  []scratch
+
+	level      int // depth of the frontier states
+	levelStart int // number of the first frontier state
+	stored     int // states stored, frontier included
+	res        Result
+
+	start        time.Time
+	lastProgress time.Time
+	progressDone atomic.Int64 // chunks of the current phase done, for Progress
+	err          error        // an error that ends Run, such as an unencodable state
+}
+
+// Run explores the state space of opts.Config. It returns an error only for
+// invalid options or a state the engine cannot encode; a cancelled context
+// ends the run with the Interrupted verdict and the counts of the levels
+// completed so far.
+func Run(ctx context.Context, opts Options) (*Result, error) {
+	if err := opts.Config.Validate(); err != nil {
+		return nil, err
+	}
+	if opts.MaxDepth < 0 {
+		return nil, fmt.Errorf("invalid max depth %d: must be 0 (no limit) or more", opts.MaxDepth)
+	}
+	if opts.MaxStates < 0 {
+		return nil, fmt.Errorf("invalid max states %d: must be 0 (no limit) or more", opts.MaxStates)
+	}
+	if opts.Workers < 0 {
+		return nil, fmt.Errorf("invalid workers %d: must be 0 (one per CPU) or more", opts.Workers)
+	}
+	if opts.MemoryLimit < 0 {
+		return nil, fmt.Errorf("invalid memory limit %d: must be 0 (the default) or more", opts.MemoryLimit)
+	}
+	e := newEngine(opts)
+	defer e.free()
+	e.start = time.Now()
+	e.lastProgress = e.start
+	e.run(ctx)
+	e.finish()
+	if e.err != nil {
+		return nil, e.err
+	}
+	return &e.res, nil
+}
+
+func newEngine(opts Options) *engine {
+	e := &engine{cfg: opts.Config, opts: opts, workers: opts.Workers}
+	if e.workers == 0 {
+		e.workers = runtime.NumCPU()
+	}
+	if e.opts.MemoryLimit == 0 {
+		e.opts.MemoryLimit = DefaultMemoryLimit()
+	}
+	e.mem = &budget{limit: e.opts.MemoryLimit}
+	e.props = invariants.Properties(&e.cfg)
+	e.checker = invariants.NewChecker(&e.cfg, e.props)
+	for i, p := range e.props {
+		if p.Kind == invariants.Always {
+			e.always = append(e.always, i)
+		} else {
+			e.someIdx = append(e.someIdx, i)
+			e.res.Witnesses = append(e.res.Witnesses, Witness{ID: p.ID, Name: p.Name})
+		}
+	}
+	e.reached = make([]bool, len(e.someIdx))
+	e.scratch = make([]scratch, e.workers)
+	e.res.Workers, e.res.Symmetry, e.res.Exact = e.workers, opts.Symmetry, opts.Exact
+	e.res.MemoryLimit = e.opts.MemoryLimit
+	return e
+}
+
+func (e *engine) free() {
+	if e.visited != nil {
+		e.visited.free()
+	}
+	if e.links != nil {
+		e.links.free(e.mem)
+	}
+	e.frontier.free(e.mem)
+	for _, ch := range e.chunks {
+		e.mem.release(ch.accounted)
+	}
+	e.chunks = nil
+}
+
+// finish fills in the summary figures of the result.
+func (e *engine) finish() {
+	e.res.Elapsed = time.Since(e.start)
+	if e.visited != nil {
+		e.res.VisitedBytes = e.visited.bytes() + e.links.bytes()
+	}
+	if e.res.DistinctStates > 0 {
+		e.res.BytesPerState = float64(e.res.VisitedBytes) / float64(e.res.DistinctStates)
+	}
+	if !e.opts.Exact {
+		e.res.CollisionProbability = collisionProbability(e.res.DistinctStates)
+	}
+	e.res.PeakMemory = e.mem.peak.Load()
+}
+
+// collisionProbability estimates the probability that some two of n states
+// share a 64-bit fingerprint, taking fingerprints as uniform and
+// independent: by the union bound over the n(n-1)/2 pairs it is at most
+// n(n-1)/2 * 2^-64, about n^2/2^65. This is the optimistic estimate TLC
+// prints; a collision makes the search treat a new state as visited.
+func collisionProbability(n int) float64 {
+	p := float64(n) * float64(n-1) / math.Exp2(65)
+	return math.Min(p, 1)
+}
+
+// canonical returns s reduced by symmetry when the run uses it.
+func (e *engine) canonical(s *model.State) {
+	if e.opts.Symmetry {
+		canonicalize(s, e.cfg.Tasks)
+	}
+}
+
+// makeKey fills key with the visited-set key of s and encodes s into enc.
+func (e *engine) makeKey(s *model.State, enc *encoded, key []uint64) error {
+	if !encode(s, enc) {
+		return fmt.Errorf("state not encodable: a byte of model.State is outside -1 to 14, the range the visited set packs into 4 bits: %+v", *s)
+	}
+	key[0] = fingerprint(enc)
+	copy(key[1:], enc[:])
+	return nil
+}
+
+func (e *engine) run(ctx context.Context) {
+	var err error
+	if e.visited, err = newVisitedSet(e.mem, e.opts.Exact); err != nil {
+		e.stopForMemory()
+		return
+	}
+	capacity := int(min(int64(maxStoredStates), e.opts.MemoryLimit/linkBytes+1))
+	if e.opts.MaxStates > 0 {
+		capacity = min(capacity, e.opts.MaxStates)
+	}
+	e.links = newLinkStore(capacity)
+
+	// The initial state is level 0.
+	init := model.Initial(&e.cfg)
+	e.canonical(&init)
+	key := make([]uint64, e.visited.keyWords)
+	var enc encoded
+	if e.err = e.makeKey(&init, &enc, key); e.err != nil {
+		return
+	}
+	if _, err := e.visited.insert(key); err != nil {
+		e.stopForMemory()
+		return
+	}
+	if e.frontier, err = allocWords(e.mem, encWords); err != nil {
+		e.stopForMemory()
+		return
+	}
+	copy(e.frontier.w, enc[:])
+	if err := e.links.extend(e.mem, 1); err != nil {
+		e.stopForMemory()
+		return
+	}
+	e.links.parent[0] = noParent
+	e.stored, e.res.DistinctStates = 1, 1
+	if i, detail := e.checker.CheckState(&init); i >= 0 {
+		e.res.Verdict = Violated
+		e.res.Violation = e.buildViolation(i, detail, false, 0, -1)
+		return
+	}
+	for j, pi := range e.someIdx {
+		if p := e.props[pi]; p.State != nil {
+			if ok, detail := p.State(&e.cfg, &init); ok {
+				e.witness(j, detail, 0)
+			}
+		}
+	}
+
+	for e.levelStart < e.stored {
+		if e.level > math.MaxUint16 {
+			// Depths are kept below 2^16 by the command line too.
+			e.res.Verdict = Bounded
+			e.res.BoundReason = "max depth 65535"
+			return
+		}
+		if done := e.expandLevel(ctx); done {
+			return
+		}
+	}
+	if e.res.Verdict == "" {
+		e.res.Verdict = Verified
+	}
+}
+
+func (e *engine) witness(j int, detail string, depth int) {
+	e.reached[j] = true
+	w := &e.res.Witnesses[j]
+	w.Reached, w.Detail, w.Depth = true, detail, depth
+}
+
+func (e *engine) stopForMemory() {
+	e.res.Verdict = Bounded
+	e.res.BoundReason = fmt.Sprintf("memory limit %d bytes", e.opts.MemoryLimit)
+}
+
+// parallel runs fn for items 0 to n-1 on the workers, taking items in
+// order, and calls Progress while it waits. It stops handing out items
+// once stop returns true.
+func (e *engine) parallel(n int, stop func() bool, fn func(worker, item int)) {
+	e.progressDone.Store(0)
+	var next atomic.Int64
+	work := func(w int) {
+		for {
+			i := int(next.Add(1) - 1)
+			if i >= n || stop() {
+				return
+			}
+			fn(w, i)
+			e.progressDone.Add(1)
+		}
+	}
+	if e.workers == 1 && e.opts.Progress == nil {
+		work(0)
+		return
+	}
+	var wg sync.WaitGroup
+	done := make(chan struct{})
+	for w := range e.workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			work(w)
+		}()
+	}
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	if e.opts.Progress == nil {
+		<-done
+		return
+	}
+	tick := time.NewTicker(max(e.progressInterval()/4, time.Millisecond))
+	defer tick.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-tick.C:
+			e.reportProgress()
+		}
+	}
+}
+
+func (e *engine) progressInterval() time.Duration {
+	if e.opts.ProgressInterval > 0 {
+		return e.opts.ProgressInterval
+	}
+	return 2 * time.Second
+}
+
+func (e *engine) reportProgress() {
+	now := time.Now()
+	if now.Sub(e.lastProgress) < e.progressInterval() {
+		return
+	}
+	e.lastProgress = now
+	queued := e.stored - e.levelStart - int(e.progressDone.Load())*chunkSize
+	bytes := e.visited.bytes() + e.links.bytes()
+	e.opts.Progress(Progress{
+		Depth: e.level, DistinctStates: e.stored, Queued: max(queued, 0),
+		Transitions: e.res.Transitions, Elapsed: now.Sub(e.start),
+		BytesPerState: float64(bytes) / float64(e.stored),
+	})
+}
+
+// expandLevel expands the frontier and makes the next level the frontier.
+// It returns true when the search is over.
+func (e *engine) expandLevel(ctx context.Context) bool {
+	if e.opts.Progress != nil {
+		e.reportProgress()
+	}
+	n := e.stored - e.levelStart
+	atDepthBound := e.opts.MaxDepth > 0 && e.level >= e.opts.MaxDepth
+	nChunks := (n + chunkSize - 1) / chunkSize
+	for len(e.chunks) < nChunks {
+		e.chunks = append(e.chunks, &chunk{})
+	}
+	for c := range nChunks {
+		e.chunks[c].reset(c*chunkSize, min((c+1)*chunkSize, n), len(e.someIdx))
+	}
+	chunks := e.chunks[:nChunks]
+
+	// Phase 1: expand every chunk. A chunk after one with an event cannot
+	// matter, because the search stops at the first event in order.
+	var firstEvent atomic.Int64
+	firstEvent.Store(math.MaxInt64)
+	var failure atomic.Pointer[error]
+	stopped := func() bool {
+		return failure.Load() != nil || ctx.Err() != nil
+	}
+	e.parallel(nChunks, stopped, func(w, c int) {
+		if int64(c) > firstEvent.Load() {
+			return
+		}
+		if err := e.expandChunk(w, chunks[c], atDepthBound); err != nil {
+			failure.CompareAndSwap(nil, &err)
+			return
+		}
+		if chunks[c].event.key != noEvent {
+			for {
+				f := firstEvent.Load()
+				if int64(c) >= f || firstEvent.CompareAndSwap(f, int64(c)) {
+					break
+				}
+			}
+		}
+	})
+	if e.levelAborted(ctx, failure.Load()) {
+		return true
+	}
+	if atDepthBound {
+		e.res.Verdict = Bounded
+		e.res.BoundReason = fmt.Sprintf("max depth %d", e.opts.MaxDepth)
+		if ev, c := e.firstEvent(chunks); c >= 0 {
+			e.stopAt(chunks, c, ev, true)
+		}
+		return true
+	}
+
+	// Phase 2: insert the successors into the visited set. Worker w owns
+	// the shards whose index is w modulo the number of workers and takes
+	// the chunks in order, so the first occurrence of a new state in
+	// sequential order is the one marked.
+	last := nChunks - 1
+	if f := firstEvent.Load(); f < int64(nChunks) {
+		last = int(f)
+	}
+	winners := make([][]int32, e.workers)
+	e.parallel(e.workers, stopped, func(_, w int) {
+		counts := make([]int32, last+1)
+		winners[w] = counts
+		if err := e.insertChunks(w, chunks[:last+1], counts); err != nil {
+			failure.CompareAndSwap(nil, &err)
+		}
+	})
+	if e.levelAborted(ctx, failure.Load()) {
+		return true
+	}
+
+	// Number the new states in order, up to the state limit.
+	limit := maxStoredStates - e.stored
+	if e.opts.MaxStates > 0 {
+		limit = min(limit, e.opts.MaxStates-e.stored)
+	}
+	total := 0
+	for c := 0; c <= last; c++ {
+		ch := chunks[c]
+		for w := range e.workers {
+			ch.winners += int(winners[w][c])
+		}
+		ch.base = total
+		total += ch.winners
+	}
+	newStates := min(total, limit)
+	next, err := allocWords(e.mem, newStates*encWords)
+	if err == nil {
+		err = e.links.extend(e.mem, newStates)
+	}
+	if err != nil {
+		next.free(e.mem)
+		e.levelAborted(ctx, &err)
+		return true
+	}
+
+	// Phase 3: build the next frontier, link each new state to its parent
+	// and check the state properties.
+	e.parallel(last+1, stopped, func(w, c int) {
+		if err := e.storeChunk(w, chunks[c], next.w, limit); err != nil {
+			failure.CompareAndSwap(nil, &err)
+		}
+	})
+	if e.levelAborted(ctx, failure.Load()) {
+		next.free(e.mem)
+		return true
+	}
+
+	if ev, c := e.firstEvent(chunks[:last+1]); c >= 0 {
+		next.free(e.mem)
+		e.stopAt(chunks[:last+1], c, ev, false)
+		return true
+	}
+
+	// The level is complete.
+	for _, ch := range chunks {
+		e.res.Transitions += ch.transitions
+		for k := range ch.enabled {
+			e.res.Coverage[k].Enabled += ch.enabled[k]
+			e.res.Coverage[k].NewStates += ch.newStates[k]
+		}
+	}
+	e.mergeWitnesses(chunks, noEvent)
+	e.frontierNext(next, newStates)
+	e.res.DistinctStates = e.stored
+	if newStates > 0 {
+		e.res.MaxDepth = e.level
+	}
+	return false
+}
+
+// frontierNext makes the new states the frontier of the next level.
+func (e *engine) frontierNext(next words, n int) {
+	e.frontier.free(e.mem)
+	e.frontier = next
+	e.levelStart = e.stored
+	e.stored += n
+	e.level++
+}
+
+// levelAborted ends the search if the context was cancelled or a phase
+// failed. The result keeps the counts of the completed levels.
+func (e *engine) levelAborted(ctx context.Context, failure *error) bool {
+	switch {
+	case failure != nil && errors.Is(*failure, errMemory):
+		e.stopForMemory()
+	case failure != nil:
+		e.err = *failure
+	case ctx.Err() != nil:
+		e.res.Verdict = Interrupted
+	default:
+		return false
+	}
+	return true
+}
+
+// expandChunk runs phase 1 on one chunk: it takes every action of every
+// state, checks the step properties and step witnesses, and keeps the
+// successors that are not in the visited set.
+func (e *engine) expandChunk(w int, ch *chunk, atDepthBound bool) error {
+	c := &e.cfg
+	sc := &e.scratch[w]
+	kw := e.visited.keyWords
+	if len(sc.key) != kw {
+		sc.key = make([]uint64, kw)
+	}
+
+	var s, succ model.State
+	var enc encoded
+	for pos := ch.lo; pos < ch.hi; pos++ {
+		decode((*encoded)(e.frontier.w[pos*encWords:]), &s)
+		sc.actions = c.Actions(&s, sc.actions[:0])
+		acts := sc.actions
+		if len(acts) == 0 {
+			ch.event = event{key: eventKey(pos, -1, subStep), kind: deadlock}
+			return nil
+		}
+		if atDepthBound {
+			continue
+		}
+		if len(acts) > maxActions {
+			return fmt.Errorf("state has %d enabled actions, more than the %d a parent link can name", len(acts), maxActions)
+		}
+		for j, a := range acts {
+			var out model.Outcome
+			succ, out = c.Step(s, a)
+			ch.transitions++
+			ch.enabled[a.Kind]++
+
+			// Step properties hold on every step, also into known states.
+			if i, detail := e.checker.CheckStep(&s, a, &succ, out); i >= 0 {
+				ch.event = event{key: eventKey(pos, j, subStep), kind: stepViolation, prop: i, detail: detail}
+				return nil
+			}
+			e.stepWitnesses(ch, pos, j, &s, a, &succ, out)
+
+			// Skip states seen before: the state itself, or any in the
+			// visited set, which no worker writes during this phase.
+			e.canonical(&succ)
+			if succ == s {
+				continue
+			}
+			if err := e.makeKey(&succ, &enc, sc.key); err != nil {
+				return err
+			}
+			if e.visited.contains(sc.key) {
+				continue
+			}
+			if len(ch.metas) == cap(ch.metas) {
+				if err := e.growBuffers(ch, kw); err != nil {
+					return err
+				}
+			}
+			ch.keys = append(ch.keys, sc.key...)
+			ch.metas = append(ch.metas, uint32(pos-ch.lo)<<metaActionBits|uint32(j))
+		}
+	}
+	return nil
+}
+
+// growBuffers doubles the capacity of a chunk's successor buffers within
+// the memory limit. Buffers keep their capacity from level to level.
+func (e *engine) growBuffers(ch *chunk, kw int) error {
+	n := max(2*cap(ch.metas), 256)
+	bytes := int64(n) * int64(kw*8+4)
+	if err := e.mem.reserve(bytes - ch.accounted); err != nil {
+		return err
+	}
+	ch.accounted = bytes
+	keys := make([]uint64, len(ch.keys), n*kw)
+	copy(keys, ch.keys)
+	metas := make([]uint32, len(ch.metas), n)
+	copy(metas, ch.metas)
+	ch.keys, ch.metas = keys, metas
+	return nil
+}
+
+func (e *engine) stepWitnesses(ch *chunk, pos, j int, s *model.State, a model.Action, succ *model.State, out model.Outcome) {
+	for k, pi := range e.someIdx {
+		if e.reached[k] || ch.stepHits[k].key != noEvent {
+			continue
+		}
+		p := e.props[pi]
+		if p.Step == nil {
+			continue
+		}
+		if ok, detail := p.Step(&e.cfg, s, a, succ, out); ok {
+			ch.stepHits[k] = witnessHit{key: eventKey(pos, j, subStepWitness), detail: detail}
+		}
+	}
+}
+
+// insertChunks runs phase 2 for worker w: it inserts the successors that
+// fall in its shards, chunk by chunk in order, marks the ones that were new
+// and counts them per chunk.
+func (e *engine) insertChunks(w int, chunks []*chunk, counts []int32) error {
+	kw := e.visited.keyWords
+	for c, ch := range chunks {
+		for i := range ch.metas {
+			key := ch.keys[i*kw : (i+1)*kw]
+			if shardOf(key[0])%e.workers != w {
+				continue
+			}
+			added, err := e.visited.insert(key)
+			if err != nil {
+				return err
+			}
+			if added {
+				ch.metas[i] |= metaWon
+				counts[c]++
+			}
+		}
+	}
+	return nil
+}
+
+// storeChunk runs phase 3 on one chunk: it stores each new state in the
+// next frontier at its number, links it to its parent, and checks the state
+// properties and state witnesses. New states past limit are not stored; the
+// first of them is an event.
+func (e *engine) storeChunk(w int, ch *chunk, next []uint64, limit int) error {
+	c := &e.cfg
+	sc := &e.scratch[w]
+	var s, succ model.State
+	var enc encoded
+	parentPos := -1
+	ord := ch.base
+	for _, m := range ch.metas {
+		if m&metaWon == 0 {
+			continue
+		}
+		pos := ch.lo + int(m&^metaWon>>metaActionBits)
+		j := int(m & (maxActions - 1))
+		if ord >= limit {
+			if ev := eventKey(pos, j, subNewState); ev < ch.event.key {
+				ch.event = event{key: ev, kind: stateLimit}
+			}
+			break
+		}
+		if pos != parentPos {
+			parentPos = pos
+			decode((*encoded)(e.frontier.w[pos*encWords:]), &s)
+			sc.actions = c.Actions(&s, sc.actions[:0])
+		}
+		a := sc.actions[j]
+		succ, _ = c.Step(s, a)
+		e.canonical(&succ)
+		if !encode(&succ, &enc) {
+			return fmt.Errorf("state not encodable: %+v", succ)
+		}
+		copy(next[ord*encWords:], enc[:])
+		number := e.stored + ord
+		e.links.parent[number] = uint32(e.levelStart + pos)
+		e.links.action[number] = uint8(j)
+		ch.newStates[a.Kind]++
+		ord++
+
+		key := eventKey(pos, j, subNewState)
+		if key > ch.event.key {
+			break
+		}
+		if i, detail := e.checker.CheckState(&succ); i >= 0 {
+			ch.event = event{key: key, kind: stateViolation, prop: i, detail: detail}
+			break
+		}
+		for k, pi := range e.someIdx {
+			if e.reached[k] || ch.stateHits[k].key != noEvent {
+				continue
+			}
+			if p := e.props[pi]; p.State != nil {
+				if ok, detail := p.State(c, &succ); ok {
+					ch.stateHits[k] = witnessHit{key: eventKey(pos, j, subStateWitness), detail: detail}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// firstEvent returns the earliest event of the level and its chunk, or -1.
+// Chunks are in frontier order, so it is the first chunk with an event.
+func (e *engine) firstEvent(chunks []*chunk) (event, int) {
+	for c, ch := range chunks {
+		if ch.event.key != noEvent {
+			return ch.event, c
+		}
+	}
+	return event{}, -1
+}
+
+// mergeWitnesses records, for each Sometimes property not reached before,
+// its first witness of the level that comes before the key stop.
+func (e *engine) mergeWitnesses(chunks []*chunk, stop uint64) {
+	for k := range e.someIdx {
+		if e.reached[k] {
+			continue
+		}
+		for _, ch := range chunks {
+			hit := ch.stepHits[k]
+			if ch.stateHits[k].key < hit.key {
+				hit = ch.stateHits[k]
+			}
+			if hit.key == noEvent {
+				continue
+			}
+			if hit.key < stop {
+				e.witness(k, hit.detail, e.level+1)
+			}
+			break
+		}
+	}
+}

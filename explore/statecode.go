@@ -1,0 +1,183 @@
+package explore
+
+import (
+	"encoding/binary"
+	"math/bits"
+	"unsafe"
+
+	"github.com/klpcheck/klpcheck/model"
+)
+
+// A state is stored as its raw memory packed four bits to a byte. Every
+// byte of model.State (a bool, a small enum, an index or a count) is offset
+// by one and must then fit in a nibble, so byte values -1 to 14 are
+// encodable. The encoding reads the struct's raw memory, so a field added
+// to model.State is encoded, hashed and compared without any change here;
+// TestStateHasNoPadding and the round-trip tests fail if a new field breaks
+// that assumption.
+const (
+	stateSize = unsafe.Sizeof(model.State{})
+	rawPad    = (16 - stateSize%16) % 16
+	rawWords  = (stateSize + rawPad) / 8
+	// encWords is the length of an encoded state in 64-bit words: each word
+	// holds 16 nibbles, one per byte of the state.
+	encWords = int(rawWords / 2)
+)
+
+// encoded is a packed state.
+type encoded [encWords]uint64
+
+// rawState gives a model.State an 8-byte alignment and zero padding up to a
+// multiple of 16 bytes, so that it can be read as whole words.
+type rawState struct {
+	_ [0]uint64
+	s model.State
+	_ [rawPad]byte
+}
+
+func (r *rawState) words() *[rawWords]uint64 {
+	return (*[rawWords]uint64)(unsafe.Pointer(r))
+}
+
+const (
+	byteLow7  = 0x7f7f7f7f7f7f7f7f
+	byteHigh  = 0x8080808080808080
+	byteOnes  = 0x0101010101010101
+	nibbleHi  = 0xf0f0f0f0f0f0f0f0
+	nibbleLo  = 0x0f0f0f0f0f0f0f0f
+	pairMask  = 0x00ff00ff00ff00ff
+	quadMask  = 0x0000ffff0000ffff
+	lowHalf   = 0x00000000ffffffff
+	highHalfs = 0xffffffff00000000
+)
+
+// packWord adds one to each byte of x and packs the eight results, which
+// must be below 16, into 32 bits. overflow is nonzero if one was not.
+func packWord(x uint64) (packed, overflow uint64) {
+	// Add one to every byte without a carry from one byte into the next.
+	y := ((x & byteLow7) + byteOnes) ^ (x & byteHigh)
+	overflow = y & nibbleHi
+	y = (y | y>>4) & pairMask
+	y = (y | y>>8) & quadMask
+	y = (y | y>>16) & lowHalf
+	return y, overflow
+}
+
+// unpackWord reverses packWord.
+func unpackWord(y uint64) uint64 {
+	y &= lowHalf
+	y = (y | y<<16) & quadMask
+	y = (y | y<<8) & pairMask
+	y = (y | y<<4) & nibbleLo
+	// Subtract one from every byte: each is at most 15, so adding 0x7f
+	// cannot carry and the top bit flip completes the subtraction.
+	return (y + byteLow7) ^ byteHigh
+}
+
+// encode packs s into e. It reports false if a byte of s is outside -1 to 14.
+func encode(s *model.State, e *encoded) bool {
+	var r rawState
+	r.s = *s
+	w := r.words()
+	var overflow uint64
+	for i := 0; i < encWords; i++ {
+		lo, o1 := packWord(w[2*i])
+		hi, o2 := packWord(w[2*i+1])
+		e[i] = lo | hi<<32
+		overflow |= o1 | o2
+	}
+	return overflow == 0
+}
+
+// decode unpacks e into s.
+func decode(e *encoded, s *model.State) {
+	var r rawState
+	w := r.words()
+	for i := 0; i < encWords; i++ {
+		w[2*i] = unpackWord(e[i])
+		w[2*i+1] = unpackWord(e[i] >> 32)
+	}
+	*s = r.s
+}
+
+// Fingerprint keys: fixed odd constants, so that fingerprints, and with
+// them the table layout and any collision, are the same on every run.
+var fingerprintKeys = [...]uint64{
+	0x9e3779b97f4a7c15, 0xc2b2ae3d27d4eb4f, 0x165667b19e3779f9, 0xd6e8feb86659fd93,
+	0xa0761d6478bd642f, 0xe7037ed1a0b428db, 0x8ebc6af09c88c6e3, 0x589965cc75374cc3,
+	0x1d8e4e27c47d124f, 0xff51afd7ed558ccd, 0xc4ceb9fe1a85ec53, 0x94d049bb133111eb,
+}
+
+// fold multiplies a and b into 128 bits and returns the two halves XORed.
+func fold(a, b uint64) uint64 {
+	hi, lo := bits.Mul64(a, b)
+	return hi ^ lo
+}
+
+// fingerprint returns a 64-bit hash of e. It is never zero, because zero
+// marks an empty slot of the visited set.
+func fingerprint(e *encoded) uint64 {
+	var acc uint64
+	i := 0
+	for ; i+1 < encWords; i += 2 {
+		acc ^= fold(e[i]^fingerprintKeys[i%len(fingerprintKeys)], e[i+1]^fingerprintKeys[(i+1)%len(fingerprintKeys)])
+	}
+	if i < encWords {
+		acc ^= fold(e[i]^fingerprintKeys[i%len(fingerprintKeys)], fingerprintKeys[len(fingerprintKeys)-1])
+	}
+	h := fold(acc^fingerprintKeys[0], uint64(encWords)^fingerprintKeys[1])
+	h ^= h >> 29
+	h *= fingerprintKeys[9]
+	h ^= h >> 32
+	if h == 0 {
+		h = 1
+	}
+	return h
+}
+
+// taskSize is the size of one model.Task in bytes.
+const taskSize = unsafe.Sizeof(model.Task{})
+
+// taskKey returns an integer whose order is a total order on task values,
+// for tasks of at most 8 bytes.
+func taskKey(t *model.Task) uint64 {
+	var b [8]byte
+	copy(b[:], unsafe.Slice((*byte)(unsafe.Pointer(t)), taskSize))
+	return binary.BigEndian.Uint64(b[:])
+}
+
+// taskLess orders tasks by their raw bytes.
+func taskLess(a, b *model.Task) bool {
+	if taskSize <= 8 {
+		return taskKey(a) < taskKey(b)
+	}
+	x := unsafe.Slice((*byte)(unsafe.Pointer(a)), taskSize)
+	y := unsafe.Slice((*byte)(unsafe.Pointer(b)), taskSize)
+	for i := range x {
+		if x[i] != y[i] {
+			return x[i] < y[i]
+		}
+	}
+	return false
+}
+
+// canonicalize replaces s by the representative of its symmetry class:
+// the same state with its first n tasks sorted by value. Tasks are
+// interchangeable because no part of model.State other than Tasks names a
+// task, and the model treats every task alike; TestSymmetryIsSound checks
+// both facts on every reachable state at small bounds.
+func canonicalize(s *model.State, n int) {
+	tasks := s.Tasks[:n]
+	for i := 1; i < len(tasks); i++ {
+		if !taskLess(&tasks[i], &tasks[i-1]) {
+			continue
+		}
+		t := tasks[i]
+		j := i
+		for j > 0 && taskLess(&t, &tasks[j-1]) {
+			tasks[j] = tasks[j-1]
+			j--
+		}
+		tasks[j] = t
+	}
+}
