@@ -116,8 +116,10 @@ func resetHits(h []witnessHit, n int) []witnessHit {
 
 // scratch is one worker's reusable buffers.
 type scratch struct {
-	actions []model.Action
-	key     []uint64
+	actions   []model.Action
+	key       []uint64
+	batch     []uint32 // meta words of one state's successors
+	batchKeys []uint64 // and their keys
 }
 
 // engine holds one run's search state.
@@ -256,11 +258,15 @@ func (e *engine) canonical(s *model.State) {
 // makeKey fills key with the visited-set key of s and encodes s into enc.
 func (e *engine) makeKey(s *model.State, enc *encoded, key []uint64) error {
 	if !encode(s, enc) {
-		return fmt.Errorf("state not encodable: a byte of model.State is outside -1 to 14, the range the visited set packs into 4 bits: %+v", *s)
+		return errNotEncodable(s)
 	}
-	key[0] = fingerprint(enc)
+	key[0] = fingerprint(s)
 	copy(key[1:], enc[:])
 	return nil
+}
+
+func errNotEncodable(s *model.State) error {
+	return fmt.Errorf("state not encodable: a byte of model.State is outside -1 to 14, the range the engine packs into 4 bits: %+v", *s)
 }
 
 func (e *engine) run(ctx context.Context) {
@@ -595,6 +601,8 @@ func (e *engine) expandChunk(w int, ch *chunk, atDepthBound bool) error {
 		if len(acts) > maxActions {
 			return fmt.Errorf("state has %d enabled actions, more than the %d a parent link can name", len(acts), maxActions)
 		}
+		sc.batch = sc.batch[:0]
+		sc.batchKeys = sc.batchKeys[:0]
 		for j, a := range acts {
 			var out model.Outcome
 			succ, out = c.Step(s, a)
@@ -604,20 +612,35 @@ func (e *engine) expandChunk(w int, ch *chunk, atDepthBound bool) error {
 			// Step properties hold on every step, also into known states.
 			if i, detail := e.checker.CheckStep(&s, a, &succ, out); i >= 0 {
 				ch.event = event{key: eventKey(pos, j, subStep), kind: stepViolation, prop: i, detail: detail}
-				return nil
+				break
 			}
 			e.stepWitnesses(ch, pos, j, &s, a, &succ, out)
 
-			// Skip states seen before: the state itself, or any in the
-			// visited set, which no worker writes during this phase.
+			// Most rejected operations lead back to the state itself.
+			if succ == s {
+				continue
+			}
 			e.canonical(&succ)
 			if succ == s {
 				continue
 			}
-			if err := e.makeKey(&succ, &enc, sc.key); err != nil {
-				return err
+			if kw == 1 {
+				sc.batchKeys = append(sc.batchKeys, fingerprint(&succ))
+			} else {
+				if err := e.makeKey(&succ, &enc, sc.key); err != nil {
+					return err
+				}
+				sc.batchKeys = append(sc.batchKeys, sc.key...)
 			}
-			if e.visited.contains(sc.key) {
+			sc.batch = append(sc.batch, uint32(pos-ch.lo)<<metaActionBits|uint32(j))
+		}
+
+		// Keep the successors not in the visited set, which no worker
+		// writes during this phase. The lookups of one state's successors
+		// are independent, so their cache misses overlap.
+		for i, meta := range sc.batch {
+			key := sc.batchKeys[i*kw : (i+1)*kw]
+			if e.visited.contains(key) {
 				continue
 			}
 			if len(ch.metas) == cap(ch.metas) {
@@ -625,8 +648,11 @@ func (e *engine) expandChunk(w int, ch *chunk, atDepthBound bool) error {
 					return err
 				}
 			}
-			ch.keys = append(ch.keys, sc.key...)
-			ch.metas = append(ch.metas, uint32(pos-ch.lo)<<metaActionBits|uint32(j))
+			ch.keys = append(ch.keys, key...)
+			ch.metas = append(ch.metas, meta)
+		}
+		if ch.event.key != noEvent {
+			return nil
 		}
 	}
 	return nil
@@ -720,7 +746,7 @@ func (e *engine) storeChunk(w int, ch *chunk, next []uint64, limit int) error {
 		succ, _ = c.Step(s, a)
 		e.canonical(&succ)
 		if !encode(&succ, &enc) {
-			return fmt.Errorf("state not encodable: %+v", succ)
+			return errNotEncodable(&succ)
 		}
 		copy(next[ord*encWords:], enc[:])
 		number := e.stored + ord

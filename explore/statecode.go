@@ -17,27 +17,13 @@ import (
 // that assumption.
 const (
 	stateSize = unsafe.Sizeof(model.State{})
-	rawPad    = (16 - stateSize%16) % 16
-	rawWords  = (stateSize + rawPad) / 8
 	// encWords is the length of an encoded state in 64-bit words: each word
 	// holds 16 nibbles, one per byte of the state.
-	encWords = int(rawWords / 2)
+	encWords = int((stateSize + 15) / 16)
 )
 
 // encoded is a packed state.
 type encoded [encWords]uint64
-
-// rawState gives a model.State an 8-byte alignment and zero padding up to a
-// multiple of 16 bytes, so that it can be read as whole words.
-type rawState struct {
-	_ [0]uint64
-	s model.State
-	_ [rawPad]byte
-}
-
-func (r *rawState) words() *[rawWords]uint64 {
-	return (*[rawWords]uint64)(unsafe.Pointer(r))
-}
 
 const (
 	byteLow7  = 0x7f7f7f7f7f7f7f7f
@@ -76,13 +62,14 @@ func unpackWord(y uint64) uint64 {
 
 // encode packs s into e. It reports false if a byte of s is outside -1 to 14.
 func encode(s *model.State, e *encoded) bool {
-	var r rawState
-	r.s = *s
-	w := r.words()
+	w := rawWords(s)
 	var overflow uint64
-	for i := 0; i < encWords; i++ {
+	for i := range e {
 		lo, o1 := packWord(w[2*i])
-		hi, o2 := packWord(w[2*i+1])
+		var hi, o2 uint64
+		if 2*i+1 < len(w) {
+			hi, o2 = packWord(w[2*i+1])
+		}
 		e[i] = lo | hi<<32
 		overflow |= o1 | o2
 	}
@@ -91,16 +78,15 @@ func encode(s *model.State, e *encoded) bool {
 
 // decode unpacks e into s.
 func decode(e *encoded, s *model.State) {
-	var r rawState
-	w := r.words()
-	for i := 0; i < encWords; i++ {
+	var w [2 * encWords]uint64
+	for i := range e {
 		w[2*i] = unpackWord(e[i])
 		w[2*i+1] = unpackWord(e[i] >> 32)
 	}
-	*s = r.s
+	*(*[stateSize]byte)(unsafe.Pointer(s)) = *(*[stateSize]byte)(unsafe.Pointer(&w))
 }
 
-// Fingerprint keys: fixed odd constants, so that fingerprints, and with
+// Fingerprint keys, one per state word and two more: fixed odd constants, so that fingerprints, and with
 // them the table layout and any collision, are the same on every run.
 var fingerprintKeys = [...]uint64{
 	0x9e3779b97f4a7c15, 0xc2b2ae3d27d4eb4f, 0x165667b19e3779f9, 0xd6e8feb86659fd93,
@@ -108,24 +94,37 @@ var fingerprintKeys = [...]uint64{
 	0x1d8e4e27c47d124f, 0xff51afd7ed558ccd, 0xc4ceb9fe1a85ec53, 0x94d049bb133111eb,
 }
 
+// The fingerprint keys must cover every state word.
+var _ = [len(fingerprintKeys) - stateWords - 1]struct{}{}
+
 // fold multiplies a and b into 128 bits and returns the two halves XORed.
 func fold(a, b uint64) uint64 {
 	hi, lo := bits.Mul64(a, b)
 	return hi ^ lo
 }
 
-// fingerprint returns a 64-bit hash of e. It is never zero, because zero
-// marks an empty slot of the visited set.
-func fingerprint(e *encoded) uint64 {
+// stateWords is the number of 64-bit words that cover a model.State.
+const stateWords = int((stateSize + 7) / 8)
+
+// rawWords returns the raw memory of s as words, zero-padded at the end.
+func rawWords(s *model.State) (w [stateWords]uint64) {
+	*(*[stateSize]byte)(unsafe.Pointer(&w)) = *(*[stateSize]byte)(unsafe.Pointer(s))
+	return w
+}
+
+// fingerprint returns a 64-bit hash of the raw memory of s. It is never
+// zero, because zero marks an empty slot of the visited set.
+func fingerprint(s *model.State) uint64 {
+	w := rawWords(s)
 	var acc uint64
 	i := 0
-	for ; i+1 < encWords; i += 2 {
-		acc ^= fold(e[i]^fingerprintKeys[i%len(fingerprintKeys)], e[i+1]^fingerprintKeys[(i+1)%len(fingerprintKeys)])
+	for ; i+1 < len(w); i += 2 {
+		acc ^= fold(w[i]^fingerprintKeys[i], w[i+1]^fingerprintKeys[i+1])
 	}
-	if i < encWords {
-		acc ^= fold(e[i]^fingerprintKeys[i%len(fingerprintKeys)], fingerprintKeys[len(fingerprintKeys)-1])
+	if i < len(w) {
+		acc ^= fold(w[i]^fingerprintKeys[i], fingerprintKeys[len(fingerprintKeys)-1])
 	}
-	h := fold(acc^fingerprintKeys[0], uint64(encWords)^fingerprintKeys[1])
+	h := fold(acc^fingerprintKeys[0], uint64(stateSize)^fingerprintKeys[1])
 	h ^= h >> 29
 	h *= fingerprintKeys[9]
 	h ^= h >> 32
@@ -138,19 +137,21 @@ func fingerprint(e *encoded) uint64 {
 // taskSize is the size of one model.Task in bytes.
 const taskSize = unsafe.Sizeof(model.Task{})
 
-// taskKey returns an integer whose order is a total order on task values,
-// for tasks of at most 8 bytes.
-func taskKey(t *model.Task) uint64 {
-	var b [8]byte
-	copy(b[:], unsafe.Slice((*byte)(unsafe.Pointer(t)), taskSize))
-	return binary.BigEndian.Uint64(b[:])
+// taskKey returns task i of s as an integer, so that key order is a total
+// order on task values. It needs taskSize <= 8.
+func taskKey(s *model.State, i int) uint64 {
+	b := unsafe.Slice((*byte)(unsafe.Pointer(s)), stateSize)
+	off := int(unsafe.Offsetof(s.Tasks)) + i*int(taskSize)
+	if off+8 <= int(stateSize) {
+		return binary.LittleEndian.Uint64(b[off:off+8]) & (1<<(8*taskSize) - 1)
+	}
+	var w [8]byte
+	copy(w[:], b[off:off+int(taskSize)])
+	return binary.LittleEndian.Uint64(w[:])
 }
 
-// taskLess orders tasks by their raw bytes.
+// taskLess orders tasks by their raw bytes, for tasks of any size.
 func taskLess(a, b *model.Task) bool {
-	if taskSize <= 8 {
-		return taskKey(a) < taskKey(b)
-	}
 	x := unsafe.Slice((*byte)(unsafe.Pointer(a)), taskSize)
 	y := unsafe.Slice((*byte)(unsafe.Pointer(b)), taskSize)
 	for i := range x {
@@ -167,11 +168,36 @@ func taskLess(a, b *model.Task) bool {
 // task, and the model treats every task alike; TestSymmetryIsSound checks
 // both facts on every reachable state at small bounds.
 func canonicalize(s *model.State, n int) {
+	if taskSize > 8 {
+		canonicalizeSlow(s, n)
+		return
+	}
+	var keys [model.MaxTasks]uint64
+	sorted := true
+	for i := 0; i < n; i++ {
+		keys[i] = taskKey(s, i)
+		if i > 0 && keys[i] < keys[i-1] {
+			sorted = false
+		}
+	}
+	if sorted {
+		return
+	}
+	// Insertion sort of at most MaxTasks keys, moving the tasks along.
+	for i := 1; i < n; i++ {
+		k, t := keys[i], s.Tasks[i]
+		j := i
+		for j > 0 && k < keys[j-1] {
+			keys[j], s.Tasks[j] = keys[j-1], s.Tasks[j-1]
+			j--
+		}
+		keys[j], s.Tasks[j] = k, t
+	}
+}
+
+func canonicalizeSlow(s *model.State, n int) {
 	tasks := s.Tasks[:n]
 	for i := 1; i < len(tasks); i++ {
-		if !taskLess(&tasks[i], &tasks[i-1]) {
-			continue
-		}
 		t := tasks[i]
 		j := i
 		for j > 0 && taskLess(&t, &tasks[j-1]) {

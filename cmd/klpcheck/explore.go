@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"syscall"
 
 	"github.com/klpcheck/klpcheck/counterexamples"
@@ -28,8 +29,17 @@ When a property fails, it prints the shortest counterexample as text and
 writes it as Graphviz DOT to trace.dot under --out. When a bound stops the
 search first, the verdict is "bounded", never "verified".
 
+The search runs on --workers goroutines and gives the same counts, verdict
+and trace for any number of them. With --symmetry (the default) it treats
+states that differ only in the order of their tasks as one, so "distinct
+states" counts such classes; verdicts and counterexample lengths are the
+same as with --symmetry=false. The visited set stores a 64-bit fingerprint
+per state, and the summary estimates the probability that a fingerprint
+collision hid a state; --exact stores whole states instead.
+
 Exit status: 0 every property holds within the bounds; 1 a property failed;
-2 usage error; 3 a bound was reached without a verdict; 130 interrupted.
+2 usage error; 3 a bound (--max-depth, --max-states or --memory) was reached
+without a verdict; 130 interrupted.
 `
 
 // exploreFlags are the parsed flags of the explore command.
@@ -45,7 +55,8 @@ func parseExploreFlags(args []string, stderr io.Writer) (exploreFlags, error) {
 		kernel, mutant   string
 		patches, tasks   int
 		functions, depth int
-		states           int
+		states, workers  int
+		memory           string
 	)
 	def := model.DefaultConfig()
 	fs := newFlagSet("explore", exploreUsage, stderr)
@@ -56,6 +67,10 @@ func parseExploreFlags(args []string, stderr io.Writer) (exploreFlags, error) {
 	fs.StringVar(&mutant, "mutant", "none", `seeded bug to switch in (see "klpcheck mutants")`)
 	fs.IntVar(&depth, "max-depth", 0, "do not expand states more than this many steps from the initial state; 0 means no limit")
 	fs.IntVar(&states, "max-states", 0, "stop after storing this many distinct states; 0 means no limit")
+	fs.IntVar(&workers, "workers", runtime.NumCPU(), "number of goroutines that explore states; the result does not depend on it")
+	fs.BoolVar(&f.opts.Symmetry, "symmetry", true, "explore one state per class of states that differ only in the order of their tasks")
+	fs.BoolVar(&f.opts.Exact, "exact", false, "store whole states instead of 64-bit fingerprints, so that no collision can hide a state (about 4 times the memory)")
+	fs.StringVar(&memory, "memory", "", "memory for the visited set and frontier, in bytes or with a unit such as 64MiB or 2GiB; reaching it ends the run as bounded (default: 3/4 of available memory)")
 	fs.StringVar(&f.out, "out", "klpcheck-out", "directory that receives the counterexample (trace.dot, trace.txt)")
 	fs.BoolVar(&f.json, "json", false, "print the result as one JSON object instead of text")
 	if err := parseFlags(fs, args); err != nil {
@@ -85,15 +100,27 @@ func parseExploreFlags(args []string, stderr io.Writer) (exploreFlags, error) {
 	if err != nil {
 		return f, usagef("invalid --mutant: %v", err)
 	}
+	if err := checkRange("workers", workers, 1, 1024); err != nil {
+		return f, err
+	}
+	var limit int64
+	if memory != "" {
+		if limit, err = explore.ParseBytes(memory); err != nil {
+			return f, usagef("invalid --memory: %v", err)
+		}
+		if limit <= 0 {
+			return f, usagef("invalid --memory %q: must be more than 0 bytes", memory)
+		}
+	}
 	if f.out == "" {
 		return f, usagef("invalid --out \"\": must name a directory")
 	}
 
-	f.opts = explore.Options{
-		Config:    model.Config{Kernel: k, Patches: patches, Tasks: tasks, Functions: functions, Mutant: m},
-		MaxDepth:  depth,
-		MaxStates: states,
-	}
+	f.opts.Config = model.Config{Kernel: k, Patches: patches, Tasks: tasks, Functions: functions, Mutant: m}
+	f.opts.MaxDepth = depth
+	f.opts.MaxStates = states
+	f.opts.Workers = workers
+	f.opts.MemoryLimit = limit
 	return f, nil
 }
 
@@ -176,8 +203,19 @@ func printSummary(w io.Writer, opts explore.Options, res *explore.Result, x *cou
 		fmt.Fprintf(w, " (stopped by %s)", res.BoundReason)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "distinct states: %d\ntransitions: %d\nmax depth: %d\nseconds: %.3f\nstates per second: %.0f\n",
-		res.DistinctStates, res.Transitions, res.MaxDepth, res.Elapsed.Seconds(), res.StatesPerSecond())
+	states := "distinct states"
+	if res.Symmetry {
+		states = "distinct states (up to task order)"
+	}
+	fmt.Fprintf(w, "%s: %d\ntransitions: %d\nmax depth: %d\nseconds: %.3f\nstates per second: %.0f\n",
+		states, res.DistinctStates, res.Transitions, res.MaxDepth, res.Elapsed.Seconds(), res.StatesPerSecond())
+	fmt.Fprintf(w, "workers: %d, symmetry: %t, exact: %t\n", res.Workers, res.Symmetry, res.Exact)
+	fmt.Fprintf(w, "visited set: %s, %.1f bytes per state\n", formatBytes(res.VisitedBytes), res.BytesPerState)
+	if !res.Exact {
+		fmt.Fprintf(w, "fingerprint collision probability: %.2g (estimate; --exact rules collisions out)\n", res.CollisionProbability)
+	}
+	fmt.Fprintf(w, "peak memory: %s accounted (limit %s), %s resident\n",
+		formatBytes(res.PeakMemory), formatBytes(res.MemoryLimit), formatBytes(explore.PeakRSS()))
 	for _, wt := range res.Witnesses {
 		if wt.Reached {
 			fmt.Fprintf(w, "witness %s (%s): reached at depth %d\n", wt.ID, wt.Name, wt.Depth)
@@ -201,6 +239,15 @@ type jsonResult struct {
 	MaxDepth        int           `json:"max_depth"`
 	Seconds         float64       `json:"seconds"`
 	StatesPerSecond float64       `json:"states_per_second"`
+	Workers         int           `json:"workers"`
+	Symmetry        bool          `json:"symmetry"`
+	Exact           bool          `json:"exact"`
+	VisitedBytes    int64         `json:"visited_bytes"`
+	BytesPerState   float64       `json:"bytes_per_state"`
+	CollisionProb   float64       `json:"collision_probability"`
+	MemoryLimit     int64         `json:"memory_limit_bytes"`
+	PeakAccounted   int64         `json:"peak_accounted_bytes"`
+	PeakRSS         int64         `json:"peak_rss_bytes"`
 	BoundReason     string        `json:"bound_reason,omitempty"`
 	Property        string        `json:"property,omitempty"`
 	PropertyName    string        `json:"property_name,omitempty"`
@@ -231,6 +278,15 @@ func printJSON(w io.Writer, opts explore.Options, res *explore.Result, dotFile s
 		MaxDepth:        res.MaxDepth,
 		Seconds:         res.Elapsed.Seconds(),
 		StatesPerSecond: res.StatesPerSecond(),
+		Workers:         res.Workers,
+		Symmetry:        res.Symmetry,
+		Exact:           res.Exact,
+		VisitedBytes:    res.VisitedBytes,
+		BytesPerState:   res.BytesPerState,
+		CollisionProb:   res.CollisionProbability,
+		MemoryLimit:     res.MemoryLimit,
+		PeakAccounted:   res.PeakMemory,
+		PeakRSS:         explore.PeakRSS(),
 		BoundReason:     res.BoundReason,
 		DotFile:         dotFile,
 		Witnesses:       []jsonWitness{},
@@ -245,4 +301,18 @@ func printJSON(w io.Writer, opts explore.Options, res *explore.Result, dotFile s
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
+}
+
+// formatBytes returns n in the largest binary unit that keeps it at least 1.
+func formatBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	v, i := float64(n), 0
+	for v >= unit && i < 4 {
+		v /= unit
+		i++
+	}
+	return fmt.Sprintf("%.1f %s", v, [...]string{"B", "KiB", "MiB", "GiB", "TiB"}[i])
 }
