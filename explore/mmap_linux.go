@@ -4,7 +4,7 @@ import "syscall"
 
 // hugePageMin is the size from which a mapping asks for transparent huge
 // pages: the visited set is read at random, and 2 MiB pages cut its TLB misses.
-const hugePageMin = 4 << 20
+const hugePageMin = 2 << 20
 
 // mapAnonymous returns n zeroed bytes of private anonymous memory. With
 // reserveOnly the kernel commits no memory until a page is touched.

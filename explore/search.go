@@ -120,6 +120,7 @@ type scratch struct {
 	key       []uint64
 	batch     []uint32 // meta words of one state's successors
 	batchKeys []uint64 // and their keys
+	touched   uint64   // sum of the slots touch loaded, kept so the loads stay
 }
 
 // engine holds one run's search state.
@@ -576,18 +577,60 @@ func (e *engine) levelAborted(ctx context.Context, failure *error) bool {
 
 // expandChunk runs phase 1 on one chunk: it takes every action of every
 // state, checks the step properties and step witnesses, and keeps the
-// successors that are not in the visited set.
+// successors that are not in the visited set. It works in groups of
+// states: it first computes the successors of a whole group, then looks
+// them up together.
 func (e *engine) expandChunk(w int, ch *chunk, atDepthBound bool) error {
-	c := &e.cfg
 	sc := &e.scratch[w]
 	kw := e.visited.keyWords
 	if len(sc.key) != kw {
 		sc.key = make([]uint64, kw)
 	}
+	for lo := ch.lo; lo < ch.hi; lo += lookupGroup {
+		sc.batch, sc.batchKeys = sc.batch[:0], sc.batchKeys[:0]
+		if err := e.successors(sc, ch, lo, min(lo+lookupGroup, ch.hi), atDepthBound); err != nil {
+			return err
+		}
 
+		// Keep the successors not in the visited set, which no worker
+		// writes during this phase. A first pass only loads each home
+		// slot: those loads have no branches between them, so their cache
+		// misses overlap, and the lookups that follow hit the cache.
+		sc.touched += e.visited.touch(sc.batchKeys, kw)
+		for i, meta := range sc.batch {
+			key := sc.batchKeys[i*kw : (i+1)*kw]
+			if e.visited.contains(key) {
+				continue
+			}
+			if len(ch.metas) == cap(ch.metas) {
+				if err := e.growBuffers(ch, kw); err != nil {
+					return err
+				}
+			}
+			ch.keys = append(ch.keys, key...)
+			ch.metas = append(ch.metas, meta)
+		}
+		if ch.event.key != noEvent {
+			return nil
+		}
+	}
+	return nil
+}
+
+// lookupGroup is the number of states whose successors are looked up in
+// the visited set together: enough successors to keep many cache misses in
+// flight, few enough that their slots stay in the cache.
+const lookupGroup = 32
+
+// successors appends to sc.batch and sc.batchKeys the successors of
+// frontier states lo to hi-1 other than the states themselves. It stops at
+// the first deadlock or step violation, which it records in ch.
+func (e *engine) successors(sc *scratch, ch *chunk, lo, hi int, atDepthBound bool) error {
+	c := &e.cfg
+	kw := e.visited.keyWords
 	var s, succ model.State
 	var enc encoded
-	for pos := ch.lo; pos < ch.hi; pos++ {
+	for pos := lo; pos < hi; pos++ {
 		decode((*encoded)(e.frontier.w[pos*encWords:]), &s)
 		sc.actions = c.Actions(&s, sc.actions[:0])
 		acts := sc.actions
@@ -601,8 +644,6 @@ func (e *engine) expandChunk(w int, ch *chunk, atDepthBound bool) error {
 		if len(acts) > maxActions {
 			return fmt.Errorf("state has %d enabled actions, more than the %d a parent link can name", len(acts), maxActions)
 		}
-		sc.batch = sc.batch[:0]
-		sc.batchKeys = sc.batchKeys[:0]
 		for j, a := range acts {
 			var out model.Outcome
 			succ, out = c.Step(s, a)
@@ -612,7 +653,7 @@ func (e *engine) expandChunk(w int, ch *chunk, atDepthBound bool) error {
 			// Step properties hold on every step, also into known states.
 			if i, detail := e.checker.CheckStep(&s, a, &succ, out); i >= 0 {
 				ch.event = event{key: eventKey(pos, j, subStep), kind: stepViolation, prop: i, detail: detail}
-				break
+				return nil
 			}
 			e.stepWitnesses(ch, pos, j, &s, a, &succ, out)
 
@@ -633,26 +674,6 @@ func (e *engine) expandChunk(w int, ch *chunk, atDepthBound bool) error {
 				sc.batchKeys = append(sc.batchKeys, sc.key...)
 			}
 			sc.batch = append(sc.batch, uint32(pos-ch.lo)<<metaActionBits|uint32(j))
-		}
-
-		// Keep the successors not in the visited set, which no worker
-		// writes during this phase. The lookups of one state's successors
-		// are independent, so their cache misses overlap.
-		for i, meta := range sc.batch {
-			key := sc.batchKeys[i*kw : (i+1)*kw]
-			if e.visited.contains(key) {
-				continue
-			}
-			if len(ch.metas) == cap(ch.metas) {
-				if err := e.growBuffers(ch, kw); err != nil {
-					return err
-				}
-			}
-			ch.keys = append(ch.keys, key...)
-			ch.metas = append(ch.metas, meta)
-		}
-		if ch.event.key != noEvent {
-			return nil
 		}
 	}
 	return nil
@@ -695,8 +716,14 @@ func (e *engine) stepWitnesses(ch *chunk, pos, j int, s *model.State, a model.Ac
 // and counts them per chunk.
 func (e *engine) insertChunks(w int, chunks []*chunk, counts []int32) error {
 	kw := e.visited.keyWords
+	const ahead = 16
 	for c, ch := range chunks {
 		for i := range ch.metas {
+			// Load the slot of a later key now, so that its cache miss
+			// overlaps with this insert.
+			if i+ahead < len(ch.metas) {
+				e.scratch[w].touched += e.visited.touch(ch.keys[(i+ahead)*kw:(i+ahead+1)*kw], kw)
+			}
 			key := ch.keys[i*kw : (i+1)*kw]
 			if shardOf(key[0])%e.workers != w {
 				continue

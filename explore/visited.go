@@ -19,7 +19,7 @@ import (
 // sequential merge into the larger array. Runs never wrap: a short overflow
 // area follows the home slots, and a run that would leave it forces growth.
 const (
-	shardBits = 8
+	shardBits = 4
 	numShards = 1 << shardBits
 
 	// maxLoad and growth set the memory per key: a shard grows by growth
@@ -28,7 +28,7 @@ const (
 	maxLoad = 0.9
 	growth  = 1.25
 
-	minShardSlots = 256
+	minShardSlots = 4096
 	overflowSlots = 256
 )
 
@@ -105,6 +105,23 @@ func (v *visitedSet) containsFP(fp uint64) bool {
 		i++
 	}
 	return i < len(k) && k[i] == fp
+}
+
+// touch loads the home slot of every key in keys, which hold n words
+// each, and returns their sum, so that later lookups find them in the cache.
+func (v *visitedSet) touch(keys []uint64, n int) uint64 {
+	var sum uint64
+	for i := 0; i < len(keys); i += n {
+		fp := keys[i]
+		sh := &v.shards[shardOf(fp)]
+		j := home(fp, sh.slots) * v.keyWords
+		// A lookup usually reads a few slots from the home slot on, which
+		// may reach into the next cache line.
+		if j+7 < len(sh.keys.w) {
+			sum += sh.keys.w[j] + sh.keys.w[j+7]
+		}
+	}
+	return sum
 }
 
 // insertFP stores fp unless present and reports whether it was new.

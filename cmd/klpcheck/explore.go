@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/klpcheck/klpcheck/counterexamples"
@@ -44,9 +45,10 @@ without a verdict; 130 interrupted.
 
 // exploreFlags are the parsed flags of the explore command.
 type exploreFlags struct {
-	opts explore.Options
-	out  string
-	json bool
+	opts       explore.Options
+	out        string
+	json       bool
+	cpuProfile string
 }
 
 func parseExploreFlags(args []string, stderr io.Writer) (exploreFlags, error) {
@@ -73,6 +75,7 @@ func parseExploreFlags(args []string, stderr io.Writer) (exploreFlags, error) {
 	fs.StringVar(&memory, "memory", "", "memory for the visited set and frontier, in bytes or with a unit such as 64MiB or 2GiB; reaching it ends the run as bounded (default: 3/4 of available memory)")
 	fs.StringVar(&f.out, "out", "klpcheck-out", "directory that receives the counterexample (trace.dot, trace.txt)")
 	fs.BoolVar(&f.json, "json", false, "print the result as one JSON object instead of text")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the search to this file, for go tool pprof")
 	if err := parseFlags(fs, args); err != nil {
 		return f, err
 	}
@@ -132,6 +135,13 @@ func runExplore(args []string, stdout, stderr io.Writer) (int, error) {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if f.cpuProfile != "" {
+		stopProfile, err := startCPUProfile(f.cpuProfile)
+		if err != nil {
+			return exitViolation, err
+		}
+		defer stopProfile()
+	}
 	res, err := explore.Run(ctx, f.opts)
 	if err != nil {
 		return exitUsage, usageError{err}
@@ -165,6 +175,25 @@ func runExplore(args []string, stdout, stderr io.Writer) (int, error) {
 		return 130, nil
 	}
 	return exitOK, nil
+}
+
+// startCPUProfile starts writing a CPU profile to path and returns the
+// function that stops it.
+func startCPUProfile(path string) (func(), error) {
+	file, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("create CPU profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(file); err != nil {
+		file.Close()
+		return nil, fmt.Errorf("start CPU profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := file.Close(); err != nil {
+			fmt.Fprintf(os.Stderr, "klpcheck: close CPU profile %s: %v\n", path, err)
+		}
+	}, nil
 }
 
 // writeCounterexample writes trace.dot and trace.txt under dir and returns
