@@ -720,9 +720,14 @@ func (e *engine) insertChunks(w int, chunks []*chunk, counts []int32) error {
 	for c, ch := range chunks {
 		for i := range ch.metas {
 			// Load the slot of a later key now, so that its cache miss
-			// overlaps with this insert.
+			// overlaps with this insert. Only this worker's shards may be
+			// read: another worker may be growing its own and unmapping
+			// the old table.
 			if i+ahead < len(ch.metas) {
-				e.scratch[w].touched += e.visited.touch(ch.keys[(i+ahead)*kw:(i+ahead+1)*kw], kw)
+				later := ch.keys[(i+ahead)*kw : (i+ahead+1)*kw]
+				if shardOf(later[0])%e.workers == w {
+					e.scratch[w].touched += e.visited.touch(later, kw)
+				}
 			}
 			key := ch.keys[i*kw : (i+1)*kw]
 			if shardOf(key[0])%e.workers != w {
