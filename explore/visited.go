@@ -3,6 +3,7 @@ package explore
 import (
 	"math"
 	"math/bits"
+	"sync/atomic"
 )
 
 // The visited set stores one key per state in 1<<shardBits open-addressed
@@ -41,9 +42,10 @@ type shard struct {
 }
 
 type visitedSet struct {
-	keyWords int // 1, or 1+encWords in exact mode
-	shards   [numShards]shard
-	mem      *budget
+	keyWords   int // 1, or 1+encWords in exact mode
+	shards     [numShards]shard
+	mem        *budget
+	tableBytes atomic.Int64 // memory of all shards, readable during inserts
 }
 
 func newVisitedSet(mem *budget, exact bool) (*visitedSet, error) {
@@ -68,12 +70,18 @@ func (sh *shard) alloc(v *visitedSet, slots int) error {
 	}
 	sh.keys, sh.slots = w, slots
 	sh.limit = int(float64(slots) * maxLoad)
+	v.tableBytes.Add(int64(len(w.w)) * 8)
 	return nil
+}
+
+func (sh *shard) free(v *visitedSet) {
+	v.tableBytes.Add(-int64(len(sh.keys.w)) * 8)
+	sh.keys.free(v.mem)
 }
 
 func (v *visitedSet) free() {
 	for i := range v.shards {
-		v.shards[i].keys.free(v.mem)
+		v.shards[i].free(v)
 	}
 }
 
@@ -86,14 +94,8 @@ func home(fp uint64, slots int) int {
 	return int(hi)
 }
 
-// Bytes returns the memory held by the tables.
-func (v *visitedSet) bytes() int64 {
-	var n int64
-	for i := range v.shards {
-		n += int64(len(v.shards[i].keys.w)) * 8
-	}
-	return n
-}
+// bytes returns the memory held by the tables. It is safe during inserts.
+func (v *visitedSet) bytes() int64 { return v.tableBytes.Load() }
 
 // containsFP reports whether fingerprint fp is stored. It is the lookup of
 // fingerprint mode and is safe while no insert runs.
@@ -250,12 +252,12 @@ func (v *visitedSet) grow(sh *shard) error {
 		}
 		if v.rehash(sh, &next) {
 			next.count = sh.count
-			sh.keys.free(v.mem)
+			sh.free(v)
 			*sh = next
 			return nil
 		}
 		// A run ran past the overflow area: try a larger table.
-		next.keys.free(v.mem)
+		next.free(v)
 		slots += slots/8 + overflowSlots
 	}
 }
