@@ -1,9 +1,14 @@
 # klpcheck needs only Go. `make run` explores the default model and prints
-# the verdict; `make test` runs every test, as CI does.
+# the verdict; `make test` runs every test, as CI does; `make bench` prints
+# the table of docs/benchmarks.md.
 
 GO ?= go
 
-.PHONY: run test build vet
+# BENCH_ARGS passes flags to internal/bench, such as
+# BENCH_ARGS='-symmetry-bounds 4/3/2,4/4/2 -workers 2'.
+BENCH_ARGS ?=
+
+.PHONY: run test build vet bench gobench
 
 run:
 	$(GO) run ./cmd/klpcheck explore
@@ -14,3 +19,12 @@ test:
 
 build:
 	$(GO) build -o bin/klpcheck ./cmd/klpcheck
+
+# bench runs klpcheck explore once per row, each in its own process, and
+# prints a Markdown table. It takes a few minutes on 2 cores.
+bench: build
+	$(GO) run ./internal/bench -klpcheck bin/klpcheck $(BENCH_ARGS)
+
+# gobench runs the Go benchmarks of the model and the explorer.
+gobench:
+	$(GO) test -run '^$$' -bench . ./model ./explore

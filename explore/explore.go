@@ -2,10 +2,10 @@
 // interleaving of the model's actions within bounds, by breadth-first search
 // from the initial state.
 //
-// Breadth-first order makes the first violation found a shortest one: states
-// are discovered in order of depth, state properties are checked when a
-// state is discovered, and step properties on every step taken while
-// expanding a state, also steps into known states.
+// Breadth-first order makes the first violation found a shortest one,
+// because states are discovered in order of depth. State properties are
+// checked when a state is discovered. Step properties are checked on every
+// step taken while expanding a state, steps into known states included.
 //
 // The search is level-synchronous and runs on Options.Workers goroutines.
 // Each level is cut into fixed chunks of the frontier. Workers expand

@@ -2,8 +2,8 @@ package explore
 
 import "syscall"
 
-// hugePageMin is the size from which a mapping asks for transparent huge
-// pages: the visited set is read at random, and 2 MiB pages cut its TLB misses.
+// hugePageMin is the size from which a mapping requests transparent huge
+// pages. The visited set is read at random, and 2 MiB pages cut its TLB misses.
 const hugePageMin = 2 << 20
 
 // mapAnonymous returns n zeroed bytes of private anonymous memory. With

@@ -92,8 +92,8 @@ func (e *engine) stopAt(chunks []*chunk, c int, ev event, atDepthBound bool) {
 // buildViolation returns the violation of property prop (-1 for a
 // deadlock) whose trace runs to stored state number and then, when action
 // is not -1, takes the action with that index. With symmetry the stored
-// states are canonical; the trace is mapped to the unreduced model and the
-// detail is recomputed on its last state or step.
+// states are canonical. The trace is then mapped to the unreduced model,
+// and the detail is recomputed on its last state or step.
 func (e *engine) buildViolation(prop int, detail string, onStep bool, number, action int) *Violation {
 	var numbers []int
 	for n := number; ; n = int(e.links.parent[n]) {

@@ -12,10 +12,10 @@ import (
 // so during the merge phase each worker inserts into its own shards
 // without locks.
 //
-// Each shard is a linear-probing table kept in fingerprint order: the home
+// Each shard is a linear-probing table kept in fingerprint order. The home
 // slot of a key is monotone in its fingerprint, and an insert shifts the
-// rest of its run one slot right, so the whole array stays sorted (the
-// ordering idea of Robin Hood hashing). A lookup stops at the first larger
+// rest of its run one slot right, so the whole array stays sorted. This is
+// the ordering idea of Robin Hood hashing. A lookup stops at the first larger
 // key, which keeps misses as cheap as hits at high load, and growing is one
 // sequential merge into the larger array. Runs never wrap: a short overflow
 // area follows the home slots, and a run that would leave it forces growth.

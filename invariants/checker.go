@@ -3,8 +3,8 @@ package invariants
 import "github.com/klpcheck/klpcheck/model"
 
 // Checker evaluates the Always properties of a list on states and steps.
-// It is meant for the inner loop of a search: for the built-in safety
-// properties it first runs one combined check that builds no message, and
+// It is meant for the inner loop of a search. For the built-in safety
+// properties it first runs one combined check that builds no message. It
 // calls a property's own StateFunc or StepFunc only to find which property
 // failed and why. Properties that the combined check does not cover are
 // always called one by one, so a newly added property is checked even
