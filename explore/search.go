@@ -319,12 +319,6 @@ func (e *engine) run(ctx context.Context) {
 	}
 
 	for e.levelStart < e.stored {
-		if e.level > math.MaxUint16 {
-			// Depths are kept below 2^16 by the command line too.
-			e.res.Verdict = Bounded
-			e.res.BoundReason = "max depth 65535"
-			return
-		}
 		if done := e.expandLevel(ctx); done {
 			return
 		}
