@@ -640,7 +640,8 @@ func (e *engine) successors(sc *scratch, ch *chunk, lo, hi int, atDepthBound boo
 		}
 		for j, a := range acts {
 			var out model.Outcome
-			succ, out = c.Step(s, a)
+			succ = s
+			out = c.StepInPlace(&succ, a)
 			ch.transitions++
 			ch.enabled[a.Kind]++
 
@@ -769,7 +770,8 @@ func (e *engine) storeChunk(w int, ch *chunk, next []uint64, limit int) error {
 			sc.actions = c.Actions(&s, sc.actions[:0])
 		}
 		a := sc.actions[j]
-		succ, _ = c.Step(s, a)
+		succ = s
+		c.StepInPlace(&succ, a)
 		e.canonical(&succ)
 		if !encode(&succ, &enc) {
 			return errNotEncodable(&succ)
