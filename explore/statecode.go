@@ -115,15 +115,23 @@ func rawWords(s *model.State) (w [stateWords]uint64) {
 // fingerprint returns a 64-bit hash of the raw memory of s. It is never
 // zero, because zero marks an empty slot of the visited set.
 func fingerprint(s *model.State) uint64 {
-	w := rawWords(s)
+	b := (*[stateSize]byte)(unsafe.Pointer(s))
+	const pairs = int(stateSize / 16) // whole 16-byte blocks
 	var acc uint64
-	i := 0
-	for ; i+1 < len(w); i += 2 {
-		acc ^= fold(w[i]^fingerprintKeys[i], w[i+1]^fingerprintKeys[i+1])
+	for p := 0; p < pairs; p++ {
+		x := binary.LittleEndian.Uint64(b[16*p:])
+		y := binary.LittleEndian.Uint64(b[16*p+8:])
+		acc ^= fold(x^fingerprintKeys[2*p], y^fingerprintKeys[2*p+1])
 	}
-	if i < len(w) {
-		acc ^= fold(w[i]^fingerprintKeys[i], fingerprintKeys[len(fingerprintKeys)-1])
+	if stateSize%16 != 0 {
+		// The last block, zero-padded.
+		var tail [16]byte
+		copy(tail[:], b[16*pairs:])
+		x := binary.LittleEndian.Uint64(tail[:8])
+		y := binary.LittleEndian.Uint64(tail[8:])
+		acc ^= fold(x^fingerprintKeys[2*pairs], y^fingerprintKeys[2*pairs+1])
 	}
+
 	h := fold(acc^fingerprintKeys[0], uint64(stateSize)^fingerprintKeys[1])
 	h ^= h >> 29
 	h *= fingerprintKeys[9]
