@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -133,6 +134,8 @@ type engine struct {
 	always  []int // indices into props
 	someIdx []int // indices into props of the Sometimes properties
 	reached []bool
+	// allReached is set once every Sometimes property has a witness.
+	allReached bool
 
 	mem      *budget
 	visited  *visitedSet
@@ -330,6 +333,7 @@ func (e *engine) run(ctx context.Context) {
 
 func (e *engine) witness(j int, detail string, depth int) {
 	e.reached[j] = true
+	e.allReached = !slices.Contains(e.reached, false)
 	w := &e.res.Witnesses[j]
 	w.Reached, w.Detail, w.Depth = true, detail, depth
 }
@@ -653,11 +657,11 @@ func (e *engine) successors(sc *scratch, ch *chunk, lo, hi int, atDepthBound boo
 			e.stepWitnesses(ch, pos, j, &s, a, &succ, out)
 
 			// Most rejected operations lead back to the state itself.
-			if succ == s {
+			if sameState(&succ, &s) {
 				continue
 			}
 			e.canonical(&succ)
-			if succ == s {
+			if e.opts.Symmetry && sameState(&succ, &s) {
 				continue
 			}
 			if kw == 1 {
@@ -692,6 +696,9 @@ func (e *engine) growBuffers(ch *chunk, kw int) error {
 }
 
 func (e *engine) stepWitnesses(ch *chunk, pos, j int, s *model.State, a model.Action, succ *model.State, out model.Outcome) {
+	if e.allReached {
+		return
+	}
 	for k, pi := range e.someIdx {
 		if e.reached[k] || ch.stepHits[k].key != noEvent {
 			continue

@@ -101,6 +101,9 @@ func TestEncodingCoversEveryByte(t *testing.T) {
 			if s != base && (e == baseEnc || fingerprint(&s) == fingerprint(&base)) {
 				t.Fatalf("byte %d = %d: encoding or fingerprint ignores the change", i, int8(v))
 			}
+			if sameState(&s, &base) != (s == base) {
+				t.Fatalf("byte %d = %d: sameState = %t, == gives %t", i, int8(v), !(s == base), s == base)
+			}
 		}
 	}
 }
@@ -196,6 +199,18 @@ func TestSymmetryIsSound(t *testing.T) {
 						}
 					}
 				}
+			}
+		}
+	}
+}
+
+func TestSameStateMatchesEquality(t *testing.T) {
+	c := model.Config{Patches: 2, Tasks: 2, Functions: 2}
+	states := reachableStates(&c)
+	for i := range states {
+		for _, j := range []int{i, (i + 1) % len(states), (i * 7) % len(states)} {
+			if got, want := sameState(&states[i], &states[j]), states[i] == states[j]; got != want {
+				t.Fatalf("sameState(states[%d], states[%d]) = %t, == gives %t", i, j, got, want)
 			}
 		}
 	}

@@ -73,6 +73,9 @@ func isBuiltin(p Property) bool {
 // property that s violates, with its detail, or -1 when all hold.
 func (k *Checker) CheckState(s *model.State) (int, string) {
 	if !k.stateFast || stateHolds(k.c, s) {
+		if len(k.stateRest) == 0 {
+			return -1, ""
+		}
 		return k.firstStateFailure(s, k.stateRest)
 	}
 	return k.firstStateFailure(s, k.state)
@@ -91,6 +94,9 @@ func (k *Checker) firstStateFailure(s *model.State, idx []int) (int, string) {
 // from prev by a to next violates, with its detail, or -1 when all hold.
 func (k *Checker) CheckStep(prev *model.State, a model.Action, next *model.State, out model.Outcome) (int, string) {
 	if !k.stepFast || stepHolds(k.c, prev, a, next, out) {
+		if len(k.stepRest) == 0 {
+			return -1, ""
+		}
 		return k.firstStepFailure(prev, a, next, out, k.stepRest)
 	}
 	return k.firstStepFailure(prev, a, next, out, k.step)
