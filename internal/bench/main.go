@@ -6,9 +6,10 @@
 // Each row runs the klpcheck binary named by -klpcheck in its own process,
 // so that its peak resident memory (VmHWM, read by the child) covers that
 // row alone. Rows run one after another, because two at once would share
-// the CPUs and bias both. The last column is the load average before the
-// reported run: above about 1 (2 with 2 workers), other processes shared
-// the CPUs and the figures of that row are too slow.
+// the CPUs and bias both. The last column is the CPU time of the reported
+// run divided by its wall time, including process start and setup. With 2
+// workers it is below 2 when the search waits between phases, or when
+// other processes on the machine took a share of the CPUs.
 package main
 
 import (
@@ -53,6 +54,9 @@ type result struct {
 	CollisionProb  float64 `json:"collision_probability"`
 	PeakRSS        int64   `json:"peak_rss_bytes"`
 	PeakAccounted  int64   `json:"peak_accounted_bytes"`
+
+	// CPUSeconds is the user and system CPU time of the process.
+	CPUSeconds float64 `json:"-"`
 }
 
 // parseBounds parses "P/T/F" triples separated by commas.
@@ -109,45 +113,30 @@ func main() {
 		log.Fatalf("invalid -runs %d: must be 1 or more", *runs)
 	}
 
-	fmt.Println("| bounds (P/T/F) | symmetry | workers | verdict | distinct states | transitions | max depth | seconds | states/s | bytes/state | peak RSS | collision probability | load before |")
+	fmt.Println("| bounds (P/T/F) | symmetry | workers | verdict | distinct states | transitions | max depth | seconds | states/s | bytes/state | peak RSS | collision probability | cores used |")
 	fmt.Println("| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, r := range rows {
 		name := fmt.Sprintf("| %d/%d/%d | %s | %d |", r.patches, r.tasks, r.functions, onOff(r.symmetry), r.workers)
 		var best *result
-		var bestLoad string
 		var err error
 		for range *runs {
-			load := loadAverage()
 			var res *result
 			if res, err = measure(*binary, r, *timeout); err != nil {
 				break
 			}
 			if best == nil || res.Seconds < best.Seconds {
-				best, bestLoad = res, load
+				best = res
 			}
 		}
 		if err != nil {
 			fmt.Printf("%s %s | | | | | | | | | |\n", name, err)
 			continue
 		}
-		fmt.Printf("%s %s | %d | %d | %d | %.1f | %.0f | %.1f | %.0f MiB | %.1g | %s |\n",
+		fmt.Printf("%s %s | %d | %d | %d | %.1f | %.0f | %.1f | %.0f MiB | %.1g | %.2f |\n",
 			name, best.Verdict, best.DistinctStates, best.Transitions, best.MaxDepth, best.Seconds,
-			best.StatesPerSec, best.BytesPerState, float64(best.PeakRSS)/(1<<20), best.CollisionProb, bestLoad)
+			best.StatesPerSec, best.BytesPerState, float64(best.PeakRSS)/(1<<20), best.CollisionProb,
+			best.CPUSeconds/best.Seconds)
 	}
-}
-
-// loadAverage returns the 1-minute load average from /proc/loadavg, the
-// number of runnable processes averaged over the last minute, or "?".
-func loadAverage() string {
-	data, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
-	}
-	fields := strings.Fields(string(data))
-	if len(fields) == 0 {
-		return "?"
-	}
-	return fields[0]
 }
 
 // measure runs one row and decodes its JSON result. Exit statuses 1 and 3
@@ -170,6 +159,7 @@ func measure(binary string, r row, timeout time.Duration) (*result, error) {
 	if err := json.NewDecoder(io.LimitReader(&stdout, 1<<20)).Decode(&res); err != nil {
 		return nil, fmt.Errorf("failed (%v): %s", err, strings.TrimSpace(stderr.String()))
 	}
+	res.CPUSeconds = (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
 	return &res, nil
 }
 
