@@ -152,10 +152,10 @@ func permutations(n int) [][]int {
 }
 
 // TestSymmetryIsSound checks what symmetry reduction relies on, on every
-// reachable state at small bounds: permuting tasks commutes with every
-// step (so nothing outside Tasks names a task and the model treats tasks
-// alike), keeps the property verdicts, and does not change the canonical
-// form.
+// reachable state at small bounds. Permuting tasks commutes with every
+// step, which shows that nothing outside Tasks names a task and that the
+// model treats tasks alike. It also keeps the property verdicts and the
+// canonical form.
 func TestSymmetryIsSound(t *testing.T) {
 	for _, m := range allMutants() {
 		c := model.Config{Patches: 2, Tasks: 3, Functions: 1, Mutant: m}

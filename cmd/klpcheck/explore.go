@@ -232,12 +232,14 @@ func printSummary(w io.Writer, opts explore.Options, res *explore.Result, x *cou
 		fmt.Fprintf(w, " (stopped by %s)", res.BoundReason)
 	}
 	fmt.Fprintln(w)
+
 	states := "distinct states"
 	if res.Symmetry {
 		states = "distinct states (up to task order)"
 	}
 	fmt.Fprintf(w, "%s: %d\ntransitions: %d\nmax depth: %d\nseconds: %.3f\nstates per second: %.0f\n",
 		states, res.DistinctStates, res.Transitions, res.MaxDepth, res.Elapsed.Seconds(), res.StatesPerSecond())
+
 	fmt.Fprintf(w, "workers: %d, symmetry: %t, exact: %t\n", res.Workers, res.Symmetry, res.Exact)
 	fmt.Fprintf(w, "visited set: %s, %.1f bytes per state\n", formatBytes(res.VisitedBytes), res.BytesPerState)
 	if !res.Exact {
@@ -245,6 +247,7 @@ func printSummary(w io.Writer, opts explore.Options, res *explore.Result, x *cou
 	}
 	fmt.Fprintf(w, "peak memory: %s accounted (limit %s), %s resident\n",
 		formatBytes(res.PeakMemory), formatBytes(res.MemoryLimit), formatBytes(explore.PeakRSS()))
+
 	for _, wt := range res.Witnesses {
 		if wt.Reached {
 			fmt.Fprintf(w, "witness %s (%s): reached at depth %d\n", wt.ID, wt.Name, wt.Depth)
