@@ -11,13 +11,9 @@ import (
 // and the part of chunk c that comes before the event.
 func (e *engine) stopAt(chunks []*chunk, c int, ev event, atDepthBound bool) {
 	stored := e.stored
+	e.addCounts(chunks[:c])
 	for _, ch := range chunks[:c] {
-		e.res.Transitions += ch.transitions
 		stored += ch.winners
-		for k := range ch.enabled {
-			e.res.Coverage[k].Enabled += ch.enabled[k]
-			e.res.Coverage[k].NewStates += ch.newStates[k]
-		}
 	}
 
 	ch := chunks[c]
