@@ -1,11 +1,16 @@
 # klpcheck needs only Go. `make run` explores the default model and prints
-# the verdict; `make test` runs every test, as CI does. `make fuzz` runs
-# every fuzz target of every package for FUZZTIME each.
+# the verdict; `make test` runs every test, as CI does; `make bench` prints
+# the table of docs/benchmarks.md. `make fuzz` runs every fuzz target of
+# every package for FUZZTIME each.
 
 GO ?= go
 FUZZTIME ?= 60s
 
-.PHONY: run test build vet fuzz
+# BENCH_ARGS passes flags to internal/bench, such as
+# BENCH_ARGS='-symmetry-bounds 4/3/2,4/4/2 -workers 2'.
+BENCH_ARGS ?=
+
+.PHONY: run test build vet fuzz bench gobench
 
 run:
 	$(GO) run ./cmd/klpcheck explore
@@ -27,3 +32,12 @@ fuzz:
 			$(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s $$pkg; \
 		done; \
 	done
+
+# bench runs klpcheck explore once per row, each in its own process, and
+# prints a Markdown table. It takes a few minutes on 2 cores.
+bench: build
+	$(GO) run ./internal/bench -klpcheck bin/klpcheck $(BENCH_ARGS)
+
+# gobench runs the Go benchmarks of the model and the explorer.
+gobench:
+	$(GO) test -run '^$$' -bench . ./model ./explore

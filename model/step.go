@@ -4,14 +4,24 @@ package model
 // not retain s. The caller must pass an action that Actions returned for s.
 func (c *Config) Step(s State, a Action) (State, Outcome) {
 	st := stepper{c: c}
-	return st.step(s, a)
+	st.step(&s, a)
+	return s, st.out
+}
+
+// StepInPlace is Step that changes *s into the next state instead of
+// copying it, for search loops.
+func (c *Config) StepInPlace(s *State, a Action) Outcome {
+	st := stepper{c: c}
+	st.step(s, a)
+	return st.out
 }
 
 // StepLogged is Step that also passes each kernel log message of the step to
 // emit, in the order the kernel prints them.
 func (c *Config) StepLogged(s State, a Action, emit func(Event)) (State, Outcome) {
 	st := stepper{c: c, emit: emit}
-	return st.step(s, a)
+	st.step(&s, a)
+	return s, st.out
 }
 
 // stepper carries the configuration, the log sink and the outcome through
@@ -44,67 +54,66 @@ const (
 	inWorkqueue
 )
 
-func (st *stepper) step(s State, a Action) (State, Outcome) {
+func (st *stepper) step(s *State, a Action) {
 	k := int(a.Patch)
 	j := int(a.Target)
 	switch a.Kind {
 	case Insmod:
 		if st.c.V50() {
-			st.insmodV50(&s, k)
+			st.insmodV50(s, k)
 		} else {
-			st.insmod(&s, k)
+			st.insmod(s, k)
 		}
 	case Rmmod:
 		if st.c.V50() {
-			st.rmmodV50(&s, k)
+			st.rmmodV50(s, k)
 		} else {
-			st.rmmod(&s, k)
+			st.rmmod(s, k)
 		}
 	case Disable:
-		st.enabledStore(&s, k, false)
+		st.enabledStore(s, k, false)
 	case Enable:
-		st.enabledStore(&s, k, true)
+		st.enabledStore(s, k, true)
 	case Force:
-		st.forceStore(&s, k)
+		st.forceStore(s, k)
 	case FreeWork:
 		// klp_free_patch_work_fn: the work item is dequeued, then frees.
 		s.Patches[k].FreeWork = false
-		st.freePatchFinish(&s, k)
+		st.freePatchFinish(s, k)
 	case TransitionWork:
 		// klp_transition_work_fn: dequeued, then under klp_mutex it retries
 		// the transition if one is still in progress.
 		s.TransitionWork = false
 		if s.InTransition() {
-			st.tryCompleteTransition(&s, inWorkqueue)
+			st.tryCompleteTransition(s, inWorkqueue)
 		}
 	case Call:
-		st.call(&s, int(a.Task), int(a.Func))
+		st.call(s, int(a.Task), int(a.Func))
 	case Return:
 		t := &s.Tasks[a.Task]
 		t.Depth--
 		t.Frames[t.Depth] = Frame{}
 	case ExitToUser:
-		updatePatchState(&s, int(a.Task))
+		updatePatchState(s, int(a.Task))
 	case SetPrePatchRet:
 		s.Patches[k].PrePatchRet = !s.Patches[k].PrePatchRet
 	case TargetLoad:
-		st.targetLoad(&s, j)
+		st.targetLoad(s, j)
 	case TargetInit:
 		s.Targets[j] = ModuleLive
 		st.logEvent(Event{Kind: EventModuleInit, Module: j})
 	case TargetInitFail:
 		// The module is still COMING when the loader calls
 		// klp_module_going on the failed init.
-		st.moduleGoing(&s, j)
+		st.moduleGoing(s, j)
 		s.Targets[j] = ModuleAbsent
 	case TargetUnload:
 		s.Targets[j] = ModuleGoing
 		st.logEvent(Event{Kind: EventModuleExit, Module: j})
 	case TargetGoing:
-		st.moduleGoing(&s, j)
+		st.moduleGoing(s, j)
 		s.Targets[j] = ModuleAbsent
 	}
-	return s, st.out
 }
 
 // insmod loads patch module k. Its module_init is klp_enable_patch: under

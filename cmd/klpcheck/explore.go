@@ -8,6 +8,8 @@ import (
 	"math"
 	"os"
 	"os/signal"
+	"runtime"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -58,6 +60,15 @@ configuration has but the safety search never enabled, which points at a
 model bug or bounds that are too small. SIGINT (Ctrl-C) or SIGTERM ends the search
 and prints the summary so far with the verdict "interrupted".
 
+The search runs on --workers goroutines and gives the same counts, verdict
+and trace for any number of them. With --symmetry (the default) it treats
+states that differ only in the order of their tasks as one, so "distinct
+states" counts such classes; verdicts and counterexample lengths are the
+same as with --symmetry=false. The visited set stores a 64-bit fingerprint
+per state, and the summary estimates the probability that a fingerprint
+collision hid a state; --exact stores whole states instead. --memory caps
+the memory of the search; reaching it ends the run as bounded.
+
 Exit status: 0 every property holds within the bounds; 1 a property failed,
 or writing the results failed; 2 usage error; 3 a bound was reached without
 a verdict; 130 interrupted by SIGINT or SIGTERM.
@@ -70,6 +81,7 @@ type exploreFlags struct {
 	json        bool
 	quiet       bool
 	possibility bool
+	cpuProfile  string
 }
 
 func parseExploreFlags(args []string, stdout io.Writer) (exploreFlags, error) {
@@ -79,6 +91,8 @@ func parseExploreFlags(args []string, stdout io.Writer) (exploreFlags, error) {
 		patches, tasks   int
 		functions, depth int
 		states, targets  int
+		workers          int
+		memory           string
 		callbacks, fail  bool
 		interval         time.Duration
 	)
@@ -95,6 +109,11 @@ func parseExploreFlags(args []string, stdout io.Writer) (exploreFlags, error) {
 	fs.StringVar(&mutant, "mutant", "none", "seeded bug to switch in, or none (see \"klpcheck mutants\")")
 	fs.IntVar(&depth, "max-depth", 0, "do not expand states more than this many steps from the initial state; 0 means no limit")
 	fs.IntVar(&states, "max-states", 0, "stop after storing this many distinct states; 0 means no limit")
+	fs.IntVar(&workers, "workers", runtime.NumCPU(), "number of goroutines that explore states; the result does not depend on it")
+	fs.BoolVar(&f.opts.Symmetry, "symmetry", true, "explore one state per class of states that differ only in the order of their tasks")
+	fs.BoolVar(&f.opts.Exact, "exact", false, "store whole states instead of 64-bit fingerprints, so that no collision can hide a state (about 4 times the memory)")
+	fs.StringVar(&memory, "memory", "", "memory for the visited set and frontier, in bytes or with a unit such as 64MiB or 2GiB; reaching it ends the run as bounded (default: 3/4 of available memory)")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the search to this `file`, for go tool pprof")
 	fs.StringVar(&f.out, "out", "klpcheck-out", "`directory` that receives trace.txt, trace.json, trace.dot and trace.svg for a failure; created if missing, and removed again if nothing was written to it")
 	fs.BoolVar(&f.json, "json", false, "print the result as one JSON object instead of text")
 	fs.DurationVar(&interval, "progress-interval", 2*time.Second, "time between progress lines on stderr, such as 500ms or 10s")
@@ -129,19 +148,31 @@ func parseExploreFlags(args []string, stdout io.Writer) (exploreFlags, error) {
 	if err != nil {
 		return f, usagef("invalid --mutant: %v", err)
 	}
+	if err := checkRange("workers", workers, 1, 1024); err != nil {
+		return f, err
+	}
+	var limit int64
+	if memory != "" {
+		if limit, err = explore.ParseBytes(memory); err != nil {
+			return f, usagef("invalid --memory: %v", err)
+		}
+		if limit <= 0 {
+			return f, usagef("invalid --memory %q: must be more than 0 bytes", memory)
+		}
+	}
 	if f.out == "" {
 		return f, usagef("invalid --out \"\": must name a directory")
 	}
 
-	f.opts = explore.Options{
-		Config: model.Config{
-			Kernel: k, Patches: patches, Tasks: tasks, Functions: functions, Mutant: m,
-			Targets: targets, Callbacks: callbacks, PrePatchRet: fail,
-		},
-		MaxDepth:         depth,
-		MaxStates:        states,
-		ProgressInterval: interval,
+	f.opts.Config = model.Config{
+		Kernel: k, Patches: patches, Tasks: tasks, Functions: functions, Mutant: m,
+		Targets: targets, Callbacks: callbacks, PrePatchRet: fail,
 	}
+	f.opts.MaxDepth = depth
+	f.opts.MaxStates = states
+	f.opts.ProgressInterval = interval
+	f.opts.Workers = workers
+	f.opts.MemoryLimit = limit
 	if err := checkExploreConfig(f.opts.Config); err != nil {
 		return f, err
 	}
@@ -158,7 +189,33 @@ func runExplore(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if f.cpuProfile != "" {
+		stopProfile, err := startCPUProfile(f.cpuProfile)
+		if err != nil {
+			return exitViolation, err
+		}
+		defer stopProfile()
+	}
 	return executeExplore(ctx, f, stdout, stderr)
+}
+
+// startCPUProfile starts writing a CPU profile to path and returns the
+// function that stops it.
+func startCPUProfile(path string) (func(), error) {
+	file, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("create CPU profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(file); err != nil {
+		file.Close()
+		return nil, fmt.Errorf("start CPU profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := file.Close(); err != nil {
+			fmt.Fprintf(os.Stderr, "klpcheck: close CPU profile %s: %v\n", path, err)
+		}
+	}, nil
 }
 
 // executeExplore runs the search that f describes until it ends or ctx is
@@ -272,9 +329,21 @@ func printSummary(w io.Writer, opts explore.Options, res *explore.Result, pres *
 		fmt.Fprint(w, " (the counts below cover the search so far)")
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "distinct states: %d\ntransitions: %d\nmax depth: %d\n", res.DistinctStates, res.Transitions, res.MaxDepth)
+	states := "distinct states"
+	if res.Symmetry {
+		states = "distinct states (up to task order)"
+	}
+	fmt.Fprintf(w, "%s: %d\ntransitions: %d\nmax depth: %d\n", states, res.DistinctStates, res.Transitions, res.MaxDepth)
 	fmt.Fprintf(w, "total seconds: %.3f\nsafety search seconds: %.3f\nstates per second: %.0f\n",
 		total.Seconds(), res.Elapsed.Seconds(), res.StatesPerSecond())
+
+	fmt.Fprintf(w, "workers: %d, symmetry: %t, exact: %t\n", res.Workers, res.Symmetry, res.Exact)
+	fmt.Fprintf(w, "visited set: %s, %.1f bytes per state\n", formatBytes(res.VisitedBytes), res.BytesPerState)
+	if !res.Exact {
+		fmt.Fprintf(w, "fingerprint collision probability: %.2g (estimate; --exact rules collisions out)\n", res.CollisionProbability)
+	}
+	fmt.Fprintf(w, "peak memory: %s accounted (limit %s), %s resident\n",
+		formatBytes(res.PeakMemory), formatBytes(res.MemoryLimit), formatBytes(explore.PeakRSS()))
 	for _, wt := range res.Witnesses {
 		if wt.Reached {
 			fmt.Fprintf(w, "witness %s (%s): reached at depth %d\n", wt.ID, wt.Name, wt.Depth)
@@ -314,6 +383,15 @@ type jsonResult struct {
 	SafetySeconds   float64        `json:"safety_seconds"` // the same as seconds, under a clear name
 	TotalSeconds    float64        `json:"total_seconds"`  // the safety search and the possibility pass
 	StatesPerSecond float64        `json:"states_per_second"`
+	Workers         int            `json:"workers"`
+	Symmetry        bool           `json:"symmetry"`
+	Exact           bool           `json:"exact"`
+	VisitedBytes    int64          `json:"visited_bytes"`
+	BytesPerState   float64        `json:"bytes_per_state"`
+	CollisionProb   float64        `json:"collision_probability"`
+	MemoryLimit     int64          `json:"memory_limit_bytes"`
+	PeakAccounted   int64          `json:"peak_accounted_bytes"`
+	PeakRSS         int64          `json:"peak_rss_bytes"`
 	BoundReason     string         `json:"bound_reason,omitempty"`
 	Property        string         `json:"property,omitempty"`
 	PropertyName    string         `json:"property_name,omitempty"`
@@ -357,6 +435,15 @@ func printJSON(w io.Writer, opts explore.Options, res *explore.Result, pres *exp
 		SafetySeconds:   res.Elapsed.Seconds(),
 		TotalSeconds:    total.Seconds(),
 		StatesPerSecond: res.StatesPerSecond(),
+		Workers:         res.Workers,
+		Symmetry:        res.Symmetry,
+		Exact:           res.Exact,
+		VisitedBytes:    res.VisitedBytes,
+		BytesPerState:   res.BytesPerState,
+		CollisionProb:   res.CollisionProbability,
+		MemoryLimit:     res.MemoryLimit,
+		PeakAccounted:   res.PeakMemory,
+		PeakRSS:         explore.PeakRSS(),
 		BoundReason:     res.BoundReason,
 		DotFile:         files.DOT,
 		SVGFile:         files.SVG,
@@ -384,4 +471,18 @@ func printJSON(w io.Writer, opts explore.Options, res *explore.Result, pres *exp
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
+}
+
+// formatBytes returns n in the largest binary unit that keeps it at least 1.
+func formatBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	v, i := float64(n), 0
+	for v >= unit && i < 4 {
+		v /= unit
+		i++
+	}
+	return fmt.Sprintf("%.1f %s", v, [...]string{"B", "KiB", "MiB", "GiB", "TiB"}[i])
 }
