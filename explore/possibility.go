@@ -3,6 +3,7 @@ package explore
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"time"
 	"unsafe"
 
@@ -75,7 +76,11 @@ func CheckPossibility(ctx context.Context, opts Options) (*PossibilityResult, er
 	defer func() { res.Elapsed = time.Since(start) }()
 	progress := newPassProgress(&opts, start)
 
-	g, verdict, reason := buildGraph(ctx, c, opts.MaxStates, progress)
+	limit := opts.MemoryLimit
+	if limit == 0 {
+		limit = DefaultMemoryLimit()
+	}
+	g, verdict, reason := buildGraph(ctx, c, opts.MaxStates, limit, progress)
 	res.DistinctStates = len(g.states)
 	res.Edges = len(g.succ)
 	if verdict != "" {
@@ -115,7 +120,12 @@ func CheckPossibility(ctx context.Context, opts Options) (*PossibilityResult, er
 
 // buildGraph explores the state space of c breadth-first and stores every
 // edge. A non-empty verdict means the graph is incomplete.
-func buildGraph(ctx context.Context, c *model.Config, maxStates int, progress *passProgress) (*stateGraph, Verdict, string) {
+//
+// memoryLimit caps the Go heap in use while the graph grows, which is
+// checked every 65,536 states with runtime.ReadMemStats: the graph's
+// map and slices are the pass's only large allocations, and their real
+// size is not visible otherwise.
+func buildGraph(ctx context.Context, c *model.Config, maxStates int, memoryLimit int64, progress *passProgress) (*stateGraph, Verdict, string) {
 	g := &stateGraph{}
 	index := make(map[model.State]int32)
 	add := func(s model.State, parent int32, a model.Action) (int32, bool) {
@@ -137,6 +147,13 @@ func buildGraph(ctx context.Context, c *model.Config, maxStates int, progress *p
 	for i := 0; i < len(g.states); i++ {
 		if i%4096 == 0 && ctx.Err() != nil {
 			return g, Interrupted, ""
+		}
+		if i%65536 == 0 && i > 0 {
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			if int64(ms.HeapInuse) > memoryLimit {
+				return g, Bounded, fmt.Sprintf("memory limit %d bytes, with %d bytes of heap in use", memoryLimit, ms.HeapInuse)
+			}
 		}
 		if i == levelEnd {
 			depth++

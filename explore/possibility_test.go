@@ -97,7 +97,7 @@ func TestPossibilityBounded(t *testing.T) {
 // from every state, on goals whose results are known or computed.
 func TestFirstStuck(t *testing.T) {
 	c := model.Config{Kernel: model.Kernel958ef1e, Patches: 1, Tasks: 1, Functions: 1}
-	g, verdict, _ := buildGraph(context.Background(), &c, 0, nil)
+	g, verdict, _ := buildGraph(context.Background(), &c, 0, 1<<40, nil)
 	if verdict != "" {
 		t.Fatalf("graph incomplete: %s", verdict)
 	}

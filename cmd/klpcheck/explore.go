@@ -111,7 +111,7 @@ func parseExploreFlags(args []string, stdout io.Writer) (exploreFlags, error) {
 	fs.IntVar(&states, "max-states", 0, "stop after storing this many distinct states; 0 means no limit")
 	fs.IntVar(&workers, "workers", runtime.NumCPU(), "number of goroutines that explore states; the result does not depend on it")
 	fs.BoolVar(&f.opts.Symmetry, "symmetry", true, "explore one state per class of states that differ only in the order of their tasks")
-	fs.BoolVar(&f.opts.Exact, "exact", false, "store whole states instead of 64-bit fingerprints, so that no collision can hide a state (about 4 times the memory)")
+	fs.BoolVar(&f.opts.Exact, "exact", false, "store whole states instead of 64-bit fingerprints, so that no collision can hide a state; the visited set then takes about 7 times the memory (measured at 3 patches, 3 tasks, 2 functions)")
 	fs.StringVar(&memory, "memory", "", "memory for the visited set and frontier, in bytes or with a unit such as 64MiB or 2GiB; reaching it ends the run as bounded (default: 3/4 of available memory)")
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the search to this `file`, for go tool pprof")
 	fs.StringVar(&f.out, "out", "klpcheck-out", "`directory` that receives trace.txt, trace.json, trace.dot and trace.svg for a failure; created if missing, and removed again if nothing was written to it")
@@ -156,8 +156,10 @@ func parseExploreFlags(args []string, stdout io.Writer) (exploreFlags, error) {
 		if limit, err = explore.ParseBytes(memory); err != nil {
 			return f, usagef("invalid --memory: %v", err)
 		}
-		if limit <= 0 {
-			return f, usagef("invalid --memory %q: must be more than 0 bytes", memory)
+		// Below 1 MiB not even the first level's tables fit, and the run
+		// would end bounded with no state explored.
+		if limit < 1<<20 {
+			return f, usagef("invalid --memory %q: must be at least 1MiB", memory)
 		}
 	}
 	if f.out == "" {
@@ -283,10 +285,7 @@ func executeExplore(ctx context.Context, f exploreFlags, stdout, stderr io.Write
 	if err != nil {
 		return exitViolation, err
 	}
-	verdict := res.Verdict
-	if verdict == explore.Verified && pres != nil {
-		verdict = pres.Verdict
-	}
+	verdict := finalVerdict(res, pres)
 	warnCoverage(stderr, opts.Config, res, verdict)
 
 	switch verdict {
@@ -298,6 +297,16 @@ func executeExplore(ctx context.Context, f exploreFlags, stdout, stderr io.Write
 		return exitInterrupted, nil
 	}
 	return exitOK, nil
+}
+
+// finalVerdict combines the safety search and the possibility pass: the
+// pass decides only when the search verified, and then a bounded or
+// interrupted pass leaves the run without a verdict too.
+func finalVerdict(res *explore.Result, pres *explore.PossibilityResult) explore.Verdict {
+	if res.Verdict == explore.Verified && pres != nil {
+		return pres.Verdict
+	}
+	return res.Verdict
 }
 
 // printSummary prints the result as text. total is the time of the safety
@@ -315,9 +324,9 @@ func printSummary(w io.Writer, opts explore.Options, res *explore.Result, pres *
 		}
 		fmt.Fprintf(w, "replay it with: klpcheck replay --trace %s\n\n", files.JSON)
 	}
-	verdict, violation := res.Verdict, res.Violation
-	if pres != nil && pres.Verdict == explore.Violated {
-		verdict, violation = pres.Verdict, pres.Violation
+	verdict, violation := finalVerdict(res, pres), res.Violation
+	if violation == nil && pres != nil {
+		violation = pres.Violation
 	}
 	fmt.Fprintf(w, "verdict: %s", verdict)
 	switch {
@@ -327,6 +336,10 @@ func printSummary(w io.Writer, opts explore.Options, res *explore.Result, pres *
 		fmt.Fprintf(w, " (stopped by %s)", res.BoundReason)
 	case res.Verdict == explore.Interrupted:
 		fmt.Fprint(w, " (the counts below cover the search so far)")
+	case verdict == explore.Bounded:
+		fmt.Fprintf(w, " (the possibility pass was stopped by %s)", pres.BoundReason)
+	case verdict == explore.Interrupted:
+		fmt.Fprint(w, " (the safety search verified; the possibility pass was interrupted)")
 	}
 	fmt.Fprintln(w)
 	states := "distinct states"
@@ -453,12 +466,15 @@ func printJSON(w io.Writer, opts explore.Options, res *explore.Result, pres *exp
 		Coverage:        coverageJSON(res),
 	}
 	v := res.Violation
+	out.Verdict = string(finalVerdict(res, pres))
 	if pres != nil {
 		out.Possibility = string(pres.Verdict)
 		out.PossibilitySeconds = pres.Elapsed.Seconds()
-		if v == nil && pres.Violation != nil {
+		if v == nil {
 			v = pres.Violation
-			out.Verdict = string(explore.Violated)
+		}
+		if pres.Verdict == explore.Bounded && out.BoundReason == "" {
+			out.BoundReason = pres.BoundReason
 		}
 	}
 	if v != nil {

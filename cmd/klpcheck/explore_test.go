@@ -33,6 +33,9 @@ func TestExploreSameForWorkersAndSymmetry(t *testing.T) {
 			for _, sym := range []bool{false, true} {
 				for _, workers := range []int{1, 2} {
 					args := append(bounds, "--mutant", m.String(), "--workers", fmt.Sprint(workers), fmt.Sprintf("--symmetry=%t", sym))
+					if m.NeedsCallbacks() {
+						args = append(args, "--targets", "1", "--callbacks")
+					}
 					res, code := exploreJSON(t, args...)
 					if res.Workers != workers || res.Symmetry != sym {
 						t.Fatalf("JSON reports workers %d, symmetry %t; ran with %d, %t", res.Workers, res.Symmetry, workers, sym)

@@ -110,7 +110,7 @@ func TestInterruptPrintsPartialSummary(t *testing.T) {
 	if code != exitInterrupted {
 		t.Errorf("exit status %d, expected %d\nstderr:\n%s", code, exitInterrupted, stderr.String())
 	}
-	for _, want := range []string{"verdict: interrupted", "distinct states: ", "\ncoverage:\n"} {
+	for _, want := range []string{"verdict: interrupted", "distinct states", "\ncoverage:\n"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("summary lacks %q:\n%s", want, stdout.String())
 		}
