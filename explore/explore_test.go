@@ -33,9 +33,9 @@ func run(t *testing.T, opts Options) *Result {
 	return res
 }
 
-// comparable returns the parts of a result that must not depend on how the
+// searchOutcome returns the parts of a result that must not depend on how the
 // search was run.
-func comparable(r *Result) *Result {
+func searchOutcome(r *Result) *Result {
 	c := *r
 	c.Elapsed = 0
 	c.Workers, c.Symmetry, c.Exact = 0, false, false
@@ -66,7 +66,7 @@ func TestEngineMatchesReference(t *testing.T) {
 					for _, workers := range []int{1, 2} {
 						opts.Workers = workers
 						got := run(t, opts)
-						if diff := cmp.Diff(comparable(want), comparable(got)); diff != "" {
+						if diff := cmp.Diff(searchOutcome(want), searchOutcome(got)); diff != "" {
 							t.Errorf("workers %d: result differs from the reference (-want +got):\n%s", workers, diff)
 						}
 					}
@@ -83,7 +83,7 @@ func TestExactMatchesFingerprints(t *testing.T) {
 			for _, sym := range []bool{false, true} {
 				fp := run(t, Options{Config: cfg, Workers: 2, Symmetry: sym})
 				exact := run(t, Options{Config: cfg, Workers: 2, Symmetry: sym, Exact: true})
-				if diff := cmp.Diff(comparable(fp), comparable(exact)); diff != "" {
+				if diff := cmp.Diff(searchOutcome(fp), searchOutcome(exact)); diff != "" {
 					t.Errorf("symmetry %t: exact result differs (-fingerprints +exact):\n%s", sym, diff)
 				}
 				if exact.CollisionProbability != 0 {
@@ -102,7 +102,7 @@ func TestWorkersGiveSameResult(t *testing.T) {
 				one := run(t, Options{Config: cfg, Workers: 1, Symmetry: sym})
 				for _, workers := range []int{2, 3} {
 					got := run(t, Options{Config: cfg, Workers: workers, Symmetry: sym})
-					if diff := cmp.Diff(comparable(one), comparable(got)); diff != "" {
+					if diff := cmp.Diff(searchOutcome(one), searchOutcome(got)); diff != "" {
 						t.Errorf("symmetry %t, workers %d: result differs from 1 worker (-1 +%d):\n%s", sym, workers, workers, diff)
 					}
 				}
