@@ -288,3 +288,25 @@ func TestInvalidOptionsRejected(t *testing.T) {
 		}
 	}
 }
+
+func TestEventKeyRoundTrip(t *testing.T) {
+	for _, pos := range []int{0, 1, chunkSize - 1, 1 << 40} {
+		for _, action := range []int{-1, 0, 7, maxActions - 1} {
+			for sub := subStep; sub <= subStateWitness; sub++ {
+				key := eventKey(pos, action, sub)
+				if p, a := splitKey(key); p != pos || a != action {
+					t.Fatalf("splitKey(eventKey(%d, %d, %d)) = %d, %d", pos, action, sub, p, a)
+				}
+				if sub > subStep && key <= eventKey(pos, action, sub-1) {
+					t.Fatalf("key of sub-step %d does not sort after sub-step %d", sub, sub-1)
+				}
+			}
+			if action >= 0 && eventKey(pos, action, subStep) <= eventKey(pos, action-1, subStateWitness) {
+				t.Fatalf("action %d does not sort after action %d at position %d", action, action-1, pos)
+			}
+		}
+		if eventKey(pos+1, -1, subStep) <= eventKey(pos, maxActions-1, subStateWitness) {
+			t.Fatalf("position %d does not sort after position %d", pos+1, pos)
+		}
+	}
+}
