@@ -33,9 +33,9 @@ func run(t *testing.T, opts Options) *Result {
 	return res
 }
 
-// comparable returns the parts of a result that must not depend on how the
+// searchOutcome returns the parts of a result that must not depend on how the
 // search was run.
-func comparable(r *Result) *Result {
+func searchOutcome(r *Result) *Result {
 	c := *r
 	c.Elapsed = 0
 	c.Workers, c.Symmetry, c.Exact = 0, false, false
@@ -67,7 +67,7 @@ func TestEngineMatchesReference(t *testing.T) {
 					for _, workers := range []int{1, 2} {
 						opts.Workers = workers
 						got := run(t, opts)
-						if diff := cmp.Diff(comparable(want), comparable(got)); diff != "" {
+						if diff := cmp.Diff(searchOutcome(want), searchOutcome(got)); diff != "" {
 							t.Errorf("workers %d: result differs from the reference (-want +got):\n%s", workers, diff)
 						}
 					}
@@ -85,7 +85,7 @@ func TestExactMatchesFingerprints(t *testing.T) {
 			for _, sym := range []bool{false, true} {
 				fp := run(t, Options{Config: cfg, Workers: 2, Symmetry: sym})
 				exact := run(t, Options{Config: cfg, Workers: 2, Symmetry: sym, Exact: true})
-				if diff := cmp.Diff(comparable(fp), comparable(exact)); diff != "" {
+				if diff := cmp.Diff(searchOutcome(fp), searchOutcome(exact)); diff != "" {
 					t.Errorf("symmetry %t: exact result differs (-fingerprints +exact):\n%s", sym, diff)
 				}
 				if exact.CollisionProbability != 0 {
@@ -105,7 +105,7 @@ func TestWorkersGiveSameResult(t *testing.T) {
 				one := run(t, Options{Config: cfg, Workers: 1, Symmetry: sym})
 				for _, workers := range []int{2, 3} {
 					got := run(t, Options{Config: cfg, Workers: workers, Symmetry: sym})
-					if diff := cmp.Diff(comparable(one), comparable(got)); diff != "" {
+					if diff := cmp.Diff(searchOutcome(one), searchOutcome(got)); diff != "" {
 						t.Errorf("symmetry %t, workers %d: result differs from 1 worker (-1 +%d):\n%s", sym, workers, workers, diff)
 					}
 				}
@@ -301,4 +301,26 @@ func withCallbacksFor(c model.Config) model.Config {
 		c.Targets, c.Callbacks = 1, true
 	}
 	return c
+}
+
+func TestEventKeyRoundTrip(t *testing.T) {
+	for _, pos := range []int{0, 1, chunkSize - 1, 1 << 40} {
+		for _, action := range []int{-1, 0, 7, maxActions - 1} {
+			for sub := subStep; sub <= subStateWitness; sub++ {
+				key := eventKey(pos, action, sub)
+				if p, a := splitKey(key); p != pos || a != action {
+					t.Fatalf("splitKey(eventKey(%d, %d, %d)) = %d, %d", pos, action, sub, p, a)
+				}
+				if sub > subStep && key <= eventKey(pos, action, sub-1) {
+					t.Fatalf("key of sub-step %d does not sort after sub-step %d", sub, sub-1)
+				}
+			}
+			if action >= 0 && eventKey(pos, action, subStep) <= eventKey(pos, action-1, subStateWitness) {
+				t.Fatalf("action %d does not sort after action %d at position %d", action, action-1, pos)
+			}
+		}
+		if eventKey(pos+1, -1, subStep) <= eventKey(pos, maxActions-1, subStateWitness) {
+			t.Fatalf("position %d does not sort after position %d", pos+1, pos)
+		}
+	}
 }

@@ -27,7 +27,8 @@ const (
 
 // Positions of events within a level. An event at frontier position pos,
 // action index a (-1 for the state itself) and sub-step sub has the key
-// pos<<10 | (a+1)<<2 | sub, so keys sort in the order in which a sequential
+// pos<<11 | (a+1)<<2 | sub, with 9 bits for a+1 because a is below
+// maxActions, so keys sort in the order in which a sequential
 // search meets the events: the deadlock check of a state, then for each
 // action the step properties, the step witnesses, the storing of a new
 // state (where MaxStates stops the search) with its state properties, and
@@ -41,11 +42,11 @@ const (
 )
 
 func eventKey(pos, action, sub int) uint64 {
-	return uint64(pos)<<10 | uint64(action+1)<<2 | uint64(sub)
+	return uint64(pos)<<11 | uint64(action+1)<<2 | uint64(sub)
 }
 
 func splitKey(key uint64) (pos, action int) {
-	return int(key >> 10), int(key>>2&0xff) - 1
+	return int(key >> 11), int(key>>2&0x1ff) - 1
 }
 
 type eventKind uint8

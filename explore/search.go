@@ -135,8 +135,8 @@ func (e *engine) finish() {
 // collisionProbability estimates the probability that some two of n states
 // share a 64-bit fingerprint, taking fingerprints as uniform and
 // independent: by the union bound over the n(n-1)/2 pairs it is at most
-// n(n-1)/2 * 2^-64, about n^2/2^65. This is the optimistic estimate TLC
-// prints; a collision makes the search treat a new state as visited.
+// n(n-1)/2 * 2^-64, about n^2/2^65. A collision makes the search treat a
+// new state as visited.
 func collisionProbability(n int) float64 {
 	p := float64(n) * float64(n-1) / math.Exp2(65)
 	return math.Min(p, 1)
