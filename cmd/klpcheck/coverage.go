@@ -31,10 +31,16 @@ func coverageJSON(res *explore.Result) []jsonCoverage {
 	return out
 }
 
-// printCoverage writes a table of how often each action kind was enabled in
-// an expanded state and how often it led to a state not seen before.
-func printCoverage(w io.Writer, res *explore.Result) error {
-	rows := coverageJSON(res)
+// printCoverage writes a table of how often each action kind that c can
+// have was enabled in an expanded state and how often it led to a state not
+// seen before. The JSON output keeps every kind.
+func printCoverage(w io.Writer, c model.Config, res *explore.Result) error {
+	var rows []jsonCoverage
+	for k, row := range coverageJSON(res) {
+		if c.Configured(model.Kind(k)) {
+			rows = append(rows, row)
+		}
+	}
 	kindWidth, funcWidth := len("action"), len("kernel function")
 	for _, c := range rows {
 		kindWidth = max(kindWidth, len(c.Kind))

@@ -375,7 +375,7 @@ func printSummary(w io.Writer, opts explore.Options, res *explore.Result, pres *
 		fmt.Fprintf(w, "\npossibility pass: %d states, %d edges, %.3f seconds\n",
 			pres.DistinctStates, pres.Edges, pres.Elapsed.Seconds())
 	}
-	return printCoverage(w, res)
+	return printCoverage(w, opts.Config, res)
 }
 
 // jsonResult is the --json output. Field names are a stable interface.
