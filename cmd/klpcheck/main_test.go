@@ -107,9 +107,11 @@ func TestExploreSummaryListsCoverage(t *testing.T) {
 	if !strings.Contains(stdout, "\ncoverage:\n") {
 		t.Fatalf("summary has no coverage table:\n%s", stdout)
 	}
+	def := model.DefaultConfig()
 	for k := 0; k < model.NumKinds; k++ {
-		if !strings.Contains(stdout, "\n  "+model.Kind(k).String()+" ") {
-			t.Errorf("coverage table lacks %s:\n%s", model.Kind(k), stdout)
+		listed := strings.Contains(stdout, "\n  "+model.Kind(k).String()+" ")
+		if configured := def.Configured(model.Kind(k)); listed != configured {
+			t.Errorf("coverage table lists %s: %t, want %t (configured: %t):\n%s", model.Kind(k), listed, configured, configured, stdout)
 		}
 	}
 }
