@@ -14,7 +14,8 @@ import (
 	"github.com/klpcheck/klpcheck/model"
 )
 
-// Kind says how a property is judged.
+// Kind is the way a property is judged: on every state and step, or on at
+// least one.
 type Kind uint8
 
 const (

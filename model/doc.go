@@ -1,5 +1,5 @@
 // Package model is a small state machine of the Linux livepatch core
-// (kernel/livepatch/) as it stands after commit 958ef1e39d24 ("livepatch:
+// (kernel/livepatch/) as it is after commit 958ef1e39d24 ("livepatch:
 // Simplify API by removing registration step", Linux 5.1).
 //
 // A State is a comparable value of fixed-size arrays: the klp_patches list,

@@ -342,10 +342,10 @@ func updatePatchState(s *State, t int) {
 }
 
 // affected returns the version of function f that blocks a task from
-// switching, as klp_check_stack computes it: for an unpatching transition
-// the transition patch's own function; for a patching transition the
-// previous implementation (the entry below it on func_stack, or the
-// original). ok is false when the patch is not on f's func_stack, because
+// switching, as klp_check_stack computes it. For an unpatching transition
+// it is the transition patch's own function. For a patching transition it
+// is the previous implementation: the entry below the patch on func_stack,
+// or the original. ok is false when the patch is not on f's func_stack, because
 // klp_check_stack skips objects that are not patched.
 func (s *State) affected(f int) (v Version, ok bool) {
 	k := int(s.TransitionPatch)
@@ -476,10 +476,10 @@ func (st *stepper) freePatchFinish(s *State, k int) {
 }
 
 // call pushes function f on task t's stack with the version
-// klp_ftrace_handler selects: the original while f's func_stack is empty;
-// the newest patch when it is not in transition; otherwise the newest patch
-// for a task in KLP_PATCHED and the entry below it for a task in
-// KLP_UNPATCHED. A task in KLP_UNDEFINED gets the newest patch, after the
+// klp_ftrace_handler selects. That is the original while f's func_stack is
+// empty, and the newest patch when that patch is not in transition. During
+// its transition, a task in KLP_PATCHED gets the newest patch and a task in
+// KLP_UNPATCHED the entry below it. A task in KLP_UNDEFINED gets the newest patch, after the
 // kernel's warning.
 func (st *stepper) call(s *State, t, f int) {
 	task := &s.Tasks[t]
